@@ -1,0 +1,20 @@
+"""Shared test set-up: offline, deterministic, small. Stage-specific fixtures live in tests/helpers/."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Nothing in the tests may reach the Hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
