@@ -1,0 +1,1 @@
+"""Training data: packing token sequences into windows, unique pools, per-mode dataset builders."""

@@ -1,0 +1,85 @@
+"""`hf-slm eval`: score checkpoints on spoken benchmarks and held-out loss, into run.json + card."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hf_slm.cli.common import existing_path, positive_int
+from hf_slm.errors import ConfigError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("eval", help="score checkpoints on benchmarks (sBLIMP, sSC, tSC, sWUGGY)",
+                              description=__doc__)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", help="checkpoint folder (with run.json: scores are written into it) "
+                                       "or Hub id (scores are printed)")
+    which.add_argument("--runs", help="folder of run folders: evaluate each completed, unevaluated run")
+    p.add_argument("--benchmarks", required=True, help="benchmark folder BENCH/<task>/")
+    p.add_argument("--tasks", nargs="+", help="only these task folders (default: every one found)")
+    p.add_argument("--dataset", help="unit dataset for the held-out loss (default: run.json's dataset)")
+    p.add_argument("--modality", default="auto", choices=("auto", "units", "text"),
+                   help="score unit columns or *_text columns (auto: units if the tokenizer has them)")
+    p.add_argument("--convention", default="mean", choices=("mean", "sum"),
+                   help="mean NLL per candidate token (paper) or summed NLL (ZeroSpeech)")
+    p.add_argument("--prefix", default="auto", choices=("auto", "bos", "eos", "none"),
+                   help="context token before each sequence (auto: what training put before a document)")
+    p.add_argument("--no-share-prompt", dest="share_prompt", action="store_false",
+                   help="score cloze prompt + ending as one sequence per ending")
+    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--n-boot", type=positive_int, default=1000, help="bootstrap resamples for the CIs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    p.add_argument("--force", action="store_true", help="re-evaluate runs that already have scores")
+    p.set_defaults(func=run)
+
+
+def _options(args):
+    from hf_slm.scoring.benchmark import EvalOptions
+
+    return EvalOptions(modality=args.modality, convention=args.convention, prefix=args.prefix,
+                       share_prompt=args.share_prompt, batch_size=args.batch_size,
+                       n_boot=args.n_boot, seed=args.seed, device=args.device,
+                       progress=sys.stderr.isatty()).validate()
+
+
+def _summary(name: str, scores: dict) -> str:
+    parts = [f"{t} {e['value']:.3f} [{e['ci_low']:.3f}, {e['ci_high']:.3f}]" for t, e in scores.items()]
+    return f"{name}: " + ", ".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hf_slm.runrecord import RUN_FILE, RunRecord, find_runs
+    from hf_slm.scoring.benchmark import evaluate_checkpoint
+    from hf_slm.scoring.run_eval import evaluate_run, is_evaluated
+    from hf_slm.synth.schema import task_folders
+
+    options = _options(args)
+    if not task_folders(args.benchmarks):
+        raise ConfigError("--benchmarks", f"{args.benchmarks} holds no task folders with data/*.parquet")
+    if args.model:
+        model = Path(args.model)
+        if (model / RUN_FILE).exists():
+            record = evaluate_run(model, args.benchmarks, args.dataset, options, args.tasks)
+            print(_summary(record.name, {t: record.scores[t] for t in record.extra["evaluation"]["tasks"]}))
+        else:
+            scores = evaluate_checkpoint(args.model, args.benchmarks, options, tasks=args.tasks)
+            print(json.dumps(scores, indent=2))
+        return 0
+    runs_root = existing_path(args.runs, "--runs")
+    runs = find_runs(runs_root)
+    if not runs:
+        raise ConfigError("--runs", f"no run.json under {runs_root}")
+    for run_dir in runs:
+        record = RunRecord.load(run_dir)
+        if record.status != "completed":
+            print(f"{record.name}: skipped (status {record.status})")
+        elif not args.force and args.tasks is None and is_evaluated(run_dir, args.benchmarks, args.dataset):
+            print(f"{record.name}: skipped (already evaluated)")
+        else:
+            record = evaluate_run(run_dir, args.benchmarks, args.dataset, options, args.tasks)
+            print(_summary(record.name, {t: record.scores[t] for t in record.extra["evaluation"]["tasks"]}))
+    return 0

@@ -1,0 +1,80 @@
+"""The scaling-laws card: equations, fitted constants with intervals, plots, paper beside ours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hf_slm.hub import laws as L
+from hf_slm.hub.templates import render
+from hf_slm.paper import paper_constants
+
+TAGS = ["hf-slm", "scaling-laws", "speech-language-model"]
+# What each top-level key of scaling_laws.json holds (the card documents the file).
+SCHEMA_DOC = {
+    "schema_version": "version of this file's layout",
+    "laws": "per mode (speech, text, interleaved, ...): chinchilla, data_constrained, compute_optimal, "
+            "envelope and downstream fits, each with constants and confidence intervals",
+    "comparisons": "our constants beside published ones (Cuervo & Marxer 2024, SIMS 2025)",
+    "points": "every run used in the fits: N, D, unique tokens, loss, scores",
+    "excluded": "runs left out of the fits, each with the reason",
+    "settings": "fit settings: loss (Huber delta), optimizer, initial grid, bootstrap resamples, seed",
+    "versions": "package versions that produced the fit",
+}
+
+
+def _rows(items, limit: int = 40) -> tuple[list[str], list[list]]:
+    """A generic table (columns = scalar keys seen) for lists of dicts such as points/excluded."""
+    items = [x for x in items if isinstance(x, dict)][:limit]
+    cols: list[str] = []
+    for x in items:
+        cols += [k for k, v in x.items() if k not in cols and not isinstance(v, (dict, list))]
+    cols = cols[:9]
+    return cols, [[x.get(c) for c in cols] for x in items]
+
+
+def _paper_table(mode: str, ours: list[L.Constant], paper: dict) -> list[dict]:
+    row = L.paper_row(mode, paper)
+    names = [c.name for c in ours] + [k for k in row if k not in {c.name for c in ours}]
+    by_name = {c.name: c for c in ours}
+    return [{"name": n, "ours": by_name.get(n), "paper": row.get(n)} for n in names]
+
+
+def _mode_view(mode: str, body: dict, paper: dict) -> dict:
+    chin = L.constants(body.get("chinchilla"))
+    dc = L.constants(body.get("data_constrained"))
+    downstream = []
+    for metric, section in sorted((body.get("downstream") or {}).items()):
+        downstream.append({"metric": metric, "constants": L.constants(section),
+                           "equation": section.get("equation") if isinstance(section, dict) else None,
+                           "paper_gamma": L.paper_gamma(mode, metric, paper)})
+    envelope = body.get("envelope")
+    return {"mode": mode, "chinchilla": chin, "data_constrained": dc,
+            "paper": _paper_table(mode, chin + dc, paper), "planner": L.planner_examples(body),
+            "downstream": downstream, "envelope": L.constants(envelope),
+            "settings": {k: v for k, v in body.items() if k not in (*L.LAW_SECTIONS, "downstream")
+                         and not isinstance(v, (dict, list))}}
+
+
+def laws_card(laws_dir: str | Path, *, repo_id: str, model_links: list[tuple[str, str]] = (),
+              license: str = "apache-2.0", templates: str | Path | None = None):
+    """A huggingface_hub ModelCard for the laws repo (the laws are a fitted model of the loss)."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    laws = L.load_laws(laws_dir)
+    paper = paper_constants()
+    modes = [_mode_view(m, b, paper) for m, b in sorted(laws.get("laws", {}).items()) if isinstance(b, dict)]
+    points_cols, points = _rows(laws.get("points") or [])
+    excluded_cols, excluded = _rows(laws.get("excluded") or [])
+    comparisons = laws.get("comparisons")
+    data = ModelCardData(license=license, library_name="hf-slm", tags=TAGS)
+    body = render(
+        "laws_card.md.j2", templates, card_data=data.to_yaml(), repo_id=repo_id, modes=modes,
+        plots=L.plot_files(laws_dir), points_cols=points_cols, points=points,
+        n_points=len(laws.get("points") or []), excluded_cols=excluded_cols, excluded=excluded,
+        comparisons=comparisons if isinstance(comparisons, (dict, list)) else None,
+        settings=laws.get("settings") or {}, versions=laws.get("versions") or {},
+        schema_version=laws.get("schema_version"), schema_doc=SCHEMA_DOC,
+        present=[k for k in SCHEMA_DOC if k in laws], model_links=list(model_links),
+        paper_source=paper.get("cuervo_marxer_2024", {}).get("source", "Cuervo & Marxer 2024"),
+    )
+    return ModelCard(body)

@@ -1,0 +1,71 @@
+"""Compute-optimal allocation of a FLOP budget C = 6ND (Hoffmann et al. 2022; Cuervo & Marxer eq. 6).
+
+Minimising E + A/N^α + B/D^β subject to 6ND = C gives
+    N_opt(C) = G (C/6)^a,   D_opt(C) = G^-1 (C/6)^b,
+    G = (αA / (βB))^(1/(α+β)),   a = β/(α+β),   b = α/(α+β).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import optimize
+
+
+@dataclass(frozen=True)
+class ComputeOptimal:
+    G: float
+    a: float
+    b: float
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+
+    @classmethod
+    def from_constants(cls, E, A, B, alpha, beta) -> "ComputeOptimal":
+        s = alpha + beta
+        # log-space G: αA/(βB) can be far from 1 and the power amplifies rounding
+        log_g = (np.log(alpha) + np.log(A) - np.log(beta) - np.log(B)) / s
+        return cls(G=float(np.exp(log_g)), a=float(beta / s), b=float(alpha / s), E=float(E), A=float(A),
+                   B=float(B), alpha=float(alpha), beta=float(beta))
+
+    def n_opt(self, flops):
+        return self.G * (np.asarray(flops, np.float64) / 6.0) ** self.a
+
+    def d_opt(self, flops):
+        return (np.asarray(flops, np.float64) / 6.0) ** self.b / self.G
+
+    def loss(self, flops):
+        """The loss the law predicts when C is spent compute-optimally."""
+        n, d = self.n_opt(flops), self.d_opt(flops)
+        return self.E + self.A * n ** -self.alpha + self.B * d ** -self.beta
+
+    def flops_for_loss(self, target: float) -> float:
+        """The smallest C whose compute-optimal loss is `target` (which must exceed E)."""
+        if not target > self.E:
+            raise ValueError(f"loss {target} is not above the irreducible loss E = {self.E:.4g}")
+        # loss(C) − E is a sum of two powers of C, so log(loss − E) is smooth and monotone in log C
+        f = lambda lc: np.log(self.loss(np.exp(lc)) - self.E) - np.log(target - self.E)  # noqa: E731
+        lo, hi = np.log(1.0), np.log(1e60)
+        if f(lo) < 0:
+            return 1.0
+        if f(hi) > 0:
+            raise ValueError(f"loss {target} needs more than 1e60 FLOPs")
+        return float(np.exp(optimize.brentq(f, lo, hi, xtol=1e-13, rtol=1e-14)))
+
+    def flops_for_data(self, d) -> np.ndarray:
+        """The budget at which D tokens is the compute-optimal amount: C = 6 (G D)^(1/b)."""
+        return 6.0 * (self.G * np.asarray(d, np.float64)) ** (1.0 / self.b)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def isoflop_curve(law: ComputeOptimal, flops: float, n_values) -> np.ndarray:
+    """Loss along an isoFLOP line: each N trained on D = C / (6N) tokens."""
+    n = np.asarray(n_values, np.float64)
+    d = flops / (6.0 * n)
+    return law.E + law.A * n ** -law.alpha + law.B * d ** -law.beta

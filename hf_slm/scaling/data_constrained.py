@@ -1,0 +1,161 @@
+"""Data-constrained law (Muennighoff et al. 2023, eq. 5–7; Cuervo & Marxer eq. 7/8).
+
+Repeated data is worth less: with U_D unique tokens seen D/U_D times,
+    R_D = max(D/U_D − 1, 0),   D' = U_D + U_D R*_D (1 − exp(−R_D/R*_D)),
+and parameters beyond what U_D tokens justify are worth less too:
+    U_N = min(N, N_opt(C(U_D))),   R_N = max(N/U_N − 1, 0),   N' = U_N + U_N R*_N (1 − exp(−R_N/R*_N)),
+with C(U_D) the budget at which U_D tokens are compute-optimal. Then L = E + A/N'^α + B/D'^β.
+1 − exp(−x) is computed as −expm1(−x).
+
+Stage 2 (`fit_decay`) fits R*_D and R*_N with E, A, B, α, β fixed, on a dense log grid followed by
+L-BFGS-B from the best grid cells. The objective is often flat in one of them (R*_D on the
+datablations runs): the profile interval, the R*_D (R*_N) values whose best objective is within
+`profile_rtol` of the minimum, shows it (by default χ²₁(0.95)/2 / n = 1.92/n: with δ small most
+residuals lie in Huber's linear part, the objective is δ Σ|r|, a Laplace log-likelihood up to the
+scale δ·mean|r|, and 1.92 is the 95% likelihood-ratio drop for one parameter), and a parameter whose interval spans more than a decade
+or reaches the edge of the search range is reported as ill-determined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+from hf_slm.scaling.compute_optimal import ComputeOptimal
+from hf_slm.scaling.huber import huber, huber_grad
+
+R_RANGE = (1e-2, 1e4)  # search range of R*_D and R*_N
+
+
+@dataclass(frozen=True)
+class Constants:
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+
+
+def effective(u, r, r_star):
+    """U + U R* (1 − exp(−R/R*)), with expm1 for small R/R*."""
+    return u + u * r_star * -np.expm1(-r / r_star)
+
+
+def unique_params(n, u_d, c: Constants):
+    """U_N = min(N, N_opt(C(U_D))): the compute-optimal size for the budget where U_D is optimal."""
+    co = ComputeOptimal.from_constants(c.E, c.A, c.B, c.alpha, c.beta)
+    return np.minimum(np.asarray(n, np.float64), co.n_opt(co.flops_for_data(u_d)))
+
+
+def data_constrained_loss(n, d, u_d, c: Constants, r_star_d: float, r_star_n: float):
+    n, d, u_d = (np.asarray(v, np.float64) for v in (n, d, u_d))
+    u_d = np.minimum(u_d, d)  # fewer tokens seen than unique: no repetition
+    r_d = np.maximum(d / u_d - 1.0, 0.0)
+    d_eff = effective(u_d, r_d, r_star_d)
+    u_n = unique_params(n, u_d, c)
+    r_n = np.maximum(n / u_n - 1.0, 0.0)
+    n_eff = effective(u_n, r_n, r_star_n)
+    return c.E + c.A * n_eff ** -c.alpha + c.B * d_eff ** -c.beta
+
+
+def huber_log_objective(loss_pred, loss, delta: float = 1e-3) -> float:
+    return float(huber(np.log(loss_pred) - np.log(loss), delta).sum())
+
+
+def r_squared(pred, loss) -> float:
+    loss = np.asarray(loss, np.float64)
+    return float(1.0 - np.sum((loss - pred) ** 2) / np.sum((loss - loss.mean()) ** 2))
+
+
+@dataclass
+class DecayFit:
+    R_D_star: float
+    R_N_star: float
+    objective: float
+    delta: float
+    n_points: int
+    intervals: dict  # {"R_D_star": {"low", "high", "method", "ill_determined"}, "R_N_star": ...}
+    ill_determined: list = field(default_factory=list)
+    converged: bool = True
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Decay:
+    """The stage-2 objective in (log R*_D, log R*_N), vectorised over a batch of parameter pairs."""
+
+    def __init__(self, n, d, u_d, loss, c: Constants, delta):
+        n, d, u_d, loss = (np.asarray(v, np.float64) for v in (n, d, u_d, loss))
+        u_d = np.minimum(u_d, d)
+        self.c, self.delta = c, delta
+        self.u_d, self.r_d = u_d, np.maximum(d / u_d - 1.0, 0.0)
+        self.u_n = unique_params(n, u_d, c)
+        self.r_n = np.maximum(n / self.u_n - 1.0, 0.0)
+        self.log_l = np.log(loss)
+
+    def parts(self, log_rd, log_rn):
+        rd = np.exp(np.asarray(log_rd, np.float64))[..., None]
+        rn = np.exp(np.asarray(log_rn, np.float64))[..., None]
+        em_d = -np.expm1(-self.r_d / rd)
+        em_n = -np.expm1(-self.r_n / rn)
+        d_eff = self.u_d * (1.0 + rd * em_d)
+        n_eff = self.u_n * (1.0 + rn * em_n)
+        tn = self.c.A * n_eff ** -self.c.alpha
+        td = self.c.B * d_eff ** -self.c.beta
+        pred = self.c.E + tn + td
+        return pred, rd, rn, em_d, em_n, d_eff, n_eff, tn, td
+
+    def value(self, log_rd, log_rn):
+        pred = self.parts(log_rd, log_rn)[0]
+        return huber(np.log(pred) - self.log_l, self.delta).sum(axis=-1)
+
+    def value_grad(self, x):
+        pred, rd, rn, em_d, em_n, d_eff, n_eff, tn, td = self.parts(x[0], x[1])
+        r = np.log(pred) - self.log_l
+        psi = huber_grad(r, self.delta) / pred
+        # d D'/d log R*_D = U_D (R*_D em_d − R_D exp(−R_D/R*_D)); the same for N'
+        dd = self.u_d * (rd * em_d - self.r_d * np.exp(-self.r_d / rd))
+        dn = self.u_n * (rn * em_n - self.r_n * np.exp(-self.r_n / rn))
+        g0 = np.sum(psi * (-self.c.beta * td / d_eff) * dd)
+        g1 = np.sum(psi * (-self.c.alpha * tn / n_eff) * dn)
+        return float(huber(r, self.delta).sum()), np.array([g0, g1])
+
+
+def fit_decay(n, d, u_d, loss, constants: Constants, *, delta: float = 1e-3, grid_size: int = 61,
+              profile_rtol: float | None = None, r_range=R_RANGE, n_polish: int = 5) -> DecayFit:
+    """Stage 2: R*_D and R*_N with the first five constants fixed (see the module docstring)."""
+    prob = _Decay(n, d, u_d, loss, constants, delta)
+    lo, hi = np.log(r_range[0]), np.log(r_range[1])
+    axis = np.linspace(lo, hi, grid_size)
+    vals = np.array([prob.value(np.full(grid_size, x), axis) for x in axis])  # [i_d, i_n]
+    order = np.argsort(vals, axis=None)[: n_polish]
+    best = None
+    for flat in order:
+        i, j = np.unravel_index(flat, vals.shape)
+        out = optimize.minimize(prob.value_grad, np.array([axis[i], axis[j]]), jac=True, method="L-BFGS-B",
+                                bounds=[(lo, hi), (lo, hi)], options={"ftol": 1e-15, "gtol": 1e-12})
+        if best is None or out.fun < best.fun:
+            best = out
+    if profile_rtol is None:
+        profile_rtol = 1.920729410347062 / prob.log_l.size  # χ²₁(0.95) / 2, per point
+    fmin = min(float(best.fun), float(vals.min()))
+    thresh = fmin * (1.0 + profile_rtol)
+    intervals, ill = {}, []
+    for name, prof, k in (("R_D_star", vals.min(axis=1), 0), ("R_N_star", vals.min(axis=0), 1)):
+        inside = axis[prof <= thresh]
+        x_best = best.x[k]
+        low = float(np.exp(min(inside.min(), x_best))) if inside.size else float(np.exp(x_best))
+        high = float(np.exp(max(inside.max(), x_best))) if inside.size else float(np.exp(x_best))
+        edge = low <= r_range[0] * 1.0001 or high >= r_range[1] * 0.9999
+        wide = high / low > 10.0
+        intervals[name] = {"low": low, "high": high, "method": f"profile, objective within {profile_rtol:.3g} "
+                           f"relative of the minimum", "ill_determined": bool(edge or wide)}
+        if edge or wide:
+            ill.append(name)
+    return DecayFit(R_D_star=float(np.exp(best.x[0])), R_N_star=float(np.exp(best.x[1])), objective=float(best.fun),
+                    delta=delta, n_points=int(prob.log_l.size), intervals=intervals, ill_determined=ill,
+                    converged=bool(best.success), message=str(best.message))

@@ -1,0 +1,87 @@
+"""Downstream metrics vs compute (Cuervo & Marxer Table 3 / Figure 3–4; SIMS Figure 2).
+
+For each metric: the envelope of the best score per FLOP over the runs, Q ≈ k·C^γ fitted in log-log
+space on the envelope points before saturation, the metric's correlation with the test loss
+(Pearson r and the linear fit), and, between two modes, the efficiency ratio γ_text/γ_speech: the
+factor that text gets from 10× more compute, speech needs 10^(γ_text/γ_speech)× for (the paper's
+"10^3.14 ΔC").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from hf_slm.scaling.bootstrap import resample_counts, summarize
+from hf_slm.scaling.powerlaw import fit_power_law, pareto_front
+
+MIN_POINTS = 3
+SATURATION = 0.98  # a score this close to 1 cannot keep growing as a power of compute
+
+# the papers' metric names → the project's (sblimp, ssc, tsc), to pair metrics across modes
+ALIASES = {"blimp": "sblimp", "story_cloze": "ssc", "topic_cloze": "tsc", "storycloze": "ssc",
+           "topiccloze": "tsc"}
+
+
+def canonical(metric: str) -> str:
+    m = metric.lower()
+    return ALIASES.get(m, m)
+
+
+def _envelope_fit(flops, values, saturation):
+    front = pareto_front(flops, values, minimize=False)
+    keep = front[(values[front] < saturation) & (values[front] > 0)]
+    if keep.size < MIN_POINTS:
+        return front, keep, None
+    return front, keep, fit_power_law(flops[keep], values[keep])
+
+
+def fit_downstream(flops, values, losses=None, *, saturation: float = SATURATION, bootstrap: int = 0,
+                   seed: int = 0) -> dict:
+    """One metric over runs: envelope, Q ∝ C^γ, correlation with test loss, bootstrap intervals."""
+    flops = np.asarray(flops, np.float64)
+    values = np.asarray(values, np.float64)
+    front, keep, law = _envelope_fit(flops, values, saturation)
+    out: dict = {"envelope": {"flops": flops[front].tolist(), "value": values[front].tolist()},
+                 "saturation": saturation}
+    if law is None:
+        out.update(fitted=False, reason=f"{keep.size} envelope points below saturation {saturation}; "
+                   f"a power law needs {MIN_POINTS}")
+    else:
+        out.update(fitted=True, **law.to_dict())
+        out["points_used"] = {"flops": flops[keep].tolist(), "value": values[keep].tolist()}
+        if bootstrap:
+            counts = resample_counts(flops.size, bootstrap, seed)
+            ks, gs = [], []
+            for row in counts:
+                idx = np.flatnonzero(row > 0)
+                _, kk, lw = _envelope_fit(flops[idx], values[idx], saturation)
+                if lw is not None:
+                    ks.append(lw.k)
+                    gs.append(lw.gamma)
+            out["intervals"] = summarize({"k": np.asarray(ks), "gamma": np.asarray(gs)})
+            out["bootstrap_resamples"] = len(gs)
+    if losses is not None:
+        out["vs_loss"] = correlation_with_loss(losses, values)
+    return out
+
+
+def correlation_with_loss(losses, values) -> dict:
+    """Pearson r of the metric with the test loss and the line metric = slope·loss + intercept."""
+    x = np.asarray(losses, np.float64)
+    y = np.asarray(values, np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return {"fitted": False, "reason": f"{x.size} runs with both a loss and the metric (need 3, not all equal)"}
+    res = stats.linregress(x, y)
+    return {"fitted": True, "pearson_r": float(res.rvalue), "p_value": float(res.pvalue),
+            "slope": float(res.slope), "intercept": float(res.intercept), "n_points": int(x.size),
+            "loss": x.tolist(), "value": y.tolist()}
+
+
+def efficiency_ratio(gamma_fast: float, gamma_slow: float) -> dict:
+    """γ_fast/γ_slow and its meaning: 10× compute for the fast mode ≙ 10^ratio× for the slow one."""
+    ratio = gamma_fast / gamma_slow
+    return {"ratio": float(ratio), "log10_compute_factor_for_10x": float(ratio),
+            "compute_factor_for_10x": float(10.0 ** ratio) if abs(ratio) < 300 else None}

@@ -1,0 +1,161 @@
+"""Log-likelihood of token sequences under a causal LM: one request type, batched, order kept.
+
+A Request is (context, continuation) token ids: the continuation's tokens are scored, the context's
+only condition them (lm-evaluation-harness's loglikelihood request). Requests are sorted longest
+first (a batch holds similar lengths, so little padding; the first batch is the largest, so an
+out-of-memory shows at once), right-padded with the tokenizer's pad id under an attention mask,
+and the results are put back in the callers' order.
+
+`score_shared_context` scores several continuations of one context (a cloze prompt and its
+endings) running the context once: its KV cache is repeated for each continuation, whose tokens
+then attend to the cached context through a 2-D mask that hides the context's padding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from tqdm.auto import tqdm
+
+
+@dataclass(frozen=True)
+class Request:
+    context: tuple[int, ...]
+    continuation: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SeqScore:
+    """Negative log-likelihood (nats) of a continuation, summed over its `n` scored tokens."""
+
+    sum_nll: float
+    n: int
+
+    @property
+    def mean_nll(self) -> float:
+        return self.sum_nll / self.n if self.n else math.nan
+
+
+def _batches(order: list[int], batch_size: int):
+    for start in range(0, len(order), batch_size):
+        yield order[start:start + batch_size]
+
+
+def _token_nll(logits, targets):
+    """Per-position NLL from logits [M, V] (log-softmax in float32, also under bf16)."""
+    import torch
+
+    return torch.nn.functional.cross_entropy(logits.float(), targets, reduction="none")
+
+
+def score_requests(model, requests: Sequence[Request], pad_id: int, batch_size: int = 32,
+                   progress: bool = False) -> list[SeqScore]:
+    """Sum NLL of every request's continuation (an empty context leaves its first token unscored)."""
+    import torch
+
+    device = next(model.parameters()).device
+    full = [tuple(r.context) + tuple(r.continuation) for r in requests]
+    order = sorted(range(len(requests)), key=lambda i: (-len(full[i]), i))
+    out: list[SeqScore | None] = [None] * len(requests)
+    bar = tqdm(total=len(requests), desc="scoring", disable=not progress, unit="seq")
+    for batch in _batches(order, batch_size):
+        width = max(len(full[i]) - 1 for i in batch)
+        if width <= 0:  # one-token sequences with no context: nothing to score
+            for i in batch:
+                out[i] = SeqScore(0.0, 0)
+            continue
+        inputs = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        targets = torch.zeros((len(batch), width), dtype=torch.long)
+        attn = torch.zeros((len(batch), width), dtype=torch.long)
+        scored = torch.zeros((len(batch), width), dtype=torch.bool)
+        for row, i in enumerate(batch):
+            seq = torch.tensor(full[i], dtype=torch.long)
+            m = len(seq) - 1
+            inputs[row, :m], targets[row, :m], attn[row, :m] = seq[:-1], seq[1:], 1
+            scored[row, max(len(requests[i].context) - 1, 0):m] = True
+        with torch.inference_mode():
+            logits = model(input_ids=inputs.to(device), attention_mask=attn.to(device)).logits
+            scored = scored.to(device)
+            nll = _token_nll(logits[scored], targets.to(device)[scored])
+            rows = torch.arange(len(batch), device=device).unsqueeze(1).expand_as(scored)[scored]
+            sums = torch.zeros(len(batch), dtype=torch.float64, device=device)
+            sums.index_add_(0, rows, nll.double())
+            counts = scored.sum(dim=1)
+        for row, i in enumerate(batch):
+            out[i] = SeqScore(float(sums[row]), int(counts[row]))
+        bar.update(len(batch))
+    bar.close()
+    return out  # type: ignore[return-value]
+
+
+def score_shared_context(model, groups: Sequence[tuple[Sequence[int], Sequence[Sequence[int]]]],
+                         pad_id: int, batch_size: int = 32, progress: bool = False
+                         ) -> list[list[SeqScore]]:
+    """[(context, [continuation, ...]), ...] → per group, one SeqScore per continuation.
+
+    Each context (non-empty) runs once; equal, up to float rounding, to scoring every
+    Request(context, continuation) with `score_requests`.
+    """
+    import torch
+
+    device = next(model.parameters()).device
+    if any(len(ctx) == 0 for ctx, _ in groups):
+        raise ValueError("shared-context scoring needs a non-empty context (use a prefix token)")
+    order = sorted(range(len(groups)),
+                   key=lambda g: (-(len(groups[g][0]) + max(map(len, groups[g][1]), default=0)), g))
+    out: list[list[SeqScore] | None] = [None] * len(groups)
+    bar = tqdm(total=len(groups), desc="scoring", disable=not progress, unit="question")
+    for batch in _batches(order, batch_size):
+        ctxs = [list(groups[g][0]) for g in batch]
+        conts = [[list(c) for c in groups[g][1]] for g in batch]
+        clen = torch.tensor([len(c) for c in ctxs])
+        cw = int(clen.max())
+        ctx_ids = torch.full((len(batch), cw), pad_id, dtype=torch.long)
+        ctx_mask = torch.zeros((len(batch), cw), dtype=torch.long)
+        for row, c in enumerate(ctxs):
+            ctx_ids[row, :len(c)], ctx_mask[row, :len(c)] = torch.tensor(c), 1
+        # one row per (group, continuation); rep[r] = the context row it continues
+        rep = [row for row, cs in enumerate(conts) for _ in cs]
+        flat = [c for cs in conts for c in cs]
+        with torch.inference_mode():
+            res = model(input_ids=ctx_ids.to(device), attention_mask=ctx_mask.to(device),
+                        use_cache=True)
+            last = res.logits[torch.arange(len(batch)), (clen - 1).to(device)]  # predicts token 0
+            rep_t = torch.tensor(rep, dtype=torch.long)
+            first_targets = torch.tensor([c[0] if c else 0 for c in flat], device=device)
+            first = _token_nll(last[rep_t.to(device)], first_targets).double()
+            first = torch.where(torch.tensor([len(c) > 0 for c in flat], device=device), first, 0.0)
+            sums, counts = first, torch.tensor([min(len(c), 1) for c in flat])
+            ew = max((len(c) - 1 for c in flat), default=0)
+            if ew > 0:
+                cache = res.past_key_values
+                cache.batch_select_indices(rep_t.to(device))
+                ids = torch.full((len(flat), ew), pad_id, dtype=torch.long)
+                tgt = torch.zeros((len(flat), ew), dtype=torch.long)
+                emask = torch.zeros((len(flat), ew), dtype=torch.long)
+                for r, c in enumerate(flat):
+                    m = len(c) - 1
+                    if m > 0:
+                        ids[r, :m] = torch.tensor(c[:-1])
+                        tgt[r, :m] = torch.tensor(c[1:])
+                        emask[r, :m] = 1
+                pos = clen[rep_t].unsqueeze(1) + torch.arange(ew).unsqueeze(0)
+                mask = torch.cat([ctx_mask[rep_t], emask], dim=1)
+                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                               position_ids=pos.to(device), past_key_values=cache,
+                               use_cache=True).logits
+                scored = emask.bool().to(device)
+                nll = _token_nll(logits[scored], tgt.to(device)[scored]).double()
+                rows = torch.arange(len(flat), device=device).unsqueeze(1).expand_as(scored)[scored]
+                sums = sums.index_add(0, rows, nll)
+                counts = counts + emask.sum(dim=1)
+        r = 0
+        for row, g in enumerate(batch):
+            k = len(conts[row])
+            out[g] = [SeqScore(float(sums[r + j]), int(counts[r + j])) for j in range(k)]
+            r += k
+        bar.update(len(batch))
+    bar.close()
+    return out  # type: ignore[return-value]

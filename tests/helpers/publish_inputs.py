@@ -1,0 +1,135 @@
+"""Inputs for the publish tests, made on the spot: a tiny checkpoint + run.json, a laws folder, a
+unit dataset and an evaluate module; nothing is downloaded."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+
+K = 20  # units in the toy vocabulary
+
+SCORES = {"sblimp": {"value": 0.5625, "ci_low": 0.51, "ci_high": 0.61, "n": 320},
+          "ssc": {"value": 0.53125, "ci_low": 0.49, "ci_high": 0.57, "n": 160}}
+
+
+def make_checkpoint(folder: Path, name: str, status: str = "completed", seed: int = 0):
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from hf_slm.runrecord import RunRecord
+    from hf_slm.units import vocab
+    from hf_slm.units.tokenizer import save_unit_tokenizer
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=vocab.vocab_size(K), hidden_size=16, intermediate_size=32,
+                         num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2,
+                         max_position_embeddings=64, eos_token_id=vocab.eos_id(K),
+                         pad_token_id=vocab.pad_id(K), bos_token_id=vocab.bos_id(K))
+    LlamaForCausalLM(config).save_pretrained(folder)
+    save_unit_tokenizer(K, folder)
+    record = RunRecord(
+        name=name, scale="tiny-50k", mode="speech", status=status, n_params=3000, n_params_total=3700,
+        layers=1, dim=16, heads=2, vocab_size=vocab.vocab_size(K), context=64, tokens_seen=60_000,
+        unique_tokens=30_000, epochs=2.0, tokens_per_update=1024, steps=58, flops_6nd=6 * 3000 * 60_000,
+        flops_6nd_attn=1.3e9, final_test_loss=2.875, scores=dict(SCORES), dataset="toy-units",
+        tokens_per_modality={"speech": 60_000}, seed=seed, recipe={"lr": 5e-4, "schedule": "cosine"},
+        learning_curve=[{"step": s, "tokens": s * 1024, "flops": 6 * 3000 * s * 1024.0, "test_loss": 3.0 - s / 100}
+                        for s in range(0, 60, 5)],
+        versions={"torch": torch.__version__}, git_commit="0123abc",
+    )
+    record.save(folder)
+    return record
+
+
+def png_bytes(width: int = 4, height: int = 3) -> bytes:
+    """A valid grey PNG, written by hand (no plotting library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + bytes([128] * width) for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+LAWS = {
+    "schema_version": 1,
+    "laws": {
+        "speech": {
+            "chinchilla": {"E": {"value": 1.7, "ci_low": 1.6, "ci_high": 1.8},
+                           "A": {"value": 14.0, "ci_low": 10.0, "ci_high": 18.0},
+                           "B": {"value": 40.0, "ci_low": 30.0, "ci_high": 50.0},
+                           "alpha": {"value": 0.25, "ci_low": 0.2, "ci_high": 0.3},
+                           "beta": {"value": 0.24, "ci_low": 0.2, "ci_high": 0.28}},
+            "data_constrained": {"R_D_star": 20.0, "ci": {"R_D_star": [12.0, 31.0]}},
+            "downstream": {"sblimp": {"gamma": {"value": 0.02, "ci_low": 0.015, "ci_high": 0.025}}},
+        },
+        "text": {"downstream": {}},
+    },
+    "points": [{"name": "run-a", "N": 3000, "D": 60000, "loss": 2.875}],
+    "excluded": [{"name": "run-b", "reason": "diverged"}],
+    "settings": {"loss": "huber", "delta": 0.03},
+    "versions": {"numpy": "2.0"},
+}
+
+
+def make_laws(folder: Path, laws: dict = LAWS) -> None:
+    (folder / "plots").mkdir(parents=True, exist_ok=True)
+    (folder / "scaling_laws.json").write_text(json.dumps(laws, indent=2))
+    (folder / "plots" / "isoflops.png").write_bytes(png_bytes())
+    (folder / "plots" / "loss_vs_compute.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"><rect width="4" height="3"/></svg>')
+
+
+def make_dataset(folder: Path) -> dict:
+    from hf_slm.atomic import write_json
+    from hf_slm.units.card import write_card
+    from hf_slm.units.dataset import write_shard
+    from hf_slm.units.tokenizer import save_unit_tokenizer
+
+    rows = {"train": [[1, 2, 3, 4], [5, 6, 7]], "test": [[8, 9]]}
+    counts = {}
+    for split, seqs in rows.items():
+        write_shard(folder, split, 0, 1, [
+            {"id": f"{split}-{i}", "units": u, "durations": [1] * len(u), "duration": len(u) / 25,
+             "speaker": f"spk{i}", "text": "hello", "words": []} for i, u in enumerate(seqs)])
+        seconds = sum(len(u) / 25 for u in seqs)
+        units = sum(map(len, seqs))
+        counts[split] = {"rows": len(seqs), "seconds": seconds, "units": units, "units_per_second": units / seconds}
+    meta = {"encoder": {"name": "mel", "id": "log-mel-80", "layer": None, "sample_rate": 16000, "frame_rate": 25},
+            "codebook": {"k": K, "sha256": "ab" * 32}, "dedup": True, "counts": counts,
+            "stats": {"hours": 9 / 25 / 3600, "units": 9, "units_per_second": 25.0, "skipped": 0, "skip_reasons": {}},
+            "license": "cc-by-4.0", "sources": [{"name": "built-in stories", "license": "cc-by-4.0"}],
+            "command": ["hf-slm", "units", "extract", "--k", str(K)], "versions": {"datasets": "5.2.0"}}
+    save_unit_tokenizer(K, folder / "tokenizer")
+    write_json(folder / "meta.json", meta)
+    write_card(folder, meta)
+    return meta
+
+
+METRIC_PY = '''"""Toy accuracy: the share of predictions equal to references."""
+
+import datasets
+import evaluate
+
+
+class ToyAccuracy(evaluate.Metric):
+    def _info(self):
+        return evaluate.MetricInfo(
+            description="share of equal pairs", citation="", inputs_description="predictions, references",
+            features=datasets.Features({"predictions": datasets.Value("int32"),
+                                        "references": datasets.Value("int32")}))
+
+    def _compute(self, predictions, references):
+        return {"accuracy": sum(p == r for p, r in zip(predictions, references)) / len(predictions)}
+'''
+
+
+def make_metric(root: Path, name: str = "toy_accuracy") -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / f"{name}.py").write_text(METRIC_PY)
+    (folder / "README.md").write_text(f"---\ntitle: {name}\ndescription: share of equal pairs\ntags:\n- accuracy\n---\n\n"
+                                      f"# {name}\n\nA toy metric.\n")
+    return folder

@@ -1,0 +1,124 @@
+"""Cross-modal StoryCloze on hand-made questions: exact request ids, and scoring a model that knows."""
+
+import numpy as np
+import pytest
+import torch
+
+from hf_slm.interleave.eval import MODALITIES, cross_modal_groups, evaluate_cross_modal, text_reference
+from hf_slm.interleave.init import extend_text_lm
+from hf_slm.scoring.benchmark import EvalOptions
+from hf_slm.scoring.lm import LoadedLM, prefix_ids
+from hf_slm.synth.schema import write_benchmark
+from tests.helpers.interleave_fixtures import save_text_lm, text_tokenizer, tiny_model
+
+K = 16
+STORIES = [("the cat sat on a tree", "then went home", "the ball played red"),
+           ("a boy saw the big dog", "and played with ball", "under green sad house"),
+           ("the girl ran in the park", "then sat under a tree", "on bird small the"),
+           ("a small bird sat on the house", "and then went home", "dog the big ran saw"),
+           ("the red ball was in the park", "and the boy played", "tree house sat a on"),
+           ("a happy dog ran home", "then sat with the girl", "little park in green")]
+
+
+def questions(task="ssc"):
+    rng = np.random.default_rng(0)
+    units = lambda: [int(u) for u in rng.integers(0, K, size=int(rng.integers(5, 9)))]  # noqa: E731
+    rows = []
+    for i, (prompt, pos, neg) in enumerate(STORIES):
+        rows.append({"id": f"q{i}", "task": task, "group": task, "voice": "v",
+                     "prompt": units(), "positive": units(), "negative": units(),
+                     "prompt_text": prompt, "positive_text": pos, "negative_text": neg,
+                     "prompt_words": [], "positive_words": [], "negative_words": []})
+    return rows
+
+
+def columns(rows):
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+def test_request_ids_follow_the_marker_convention():
+    tok = text_tokenizer("llama")
+    layout = extend_text_lm(tiny_model(len(tok)), tok, K)
+    row = questions()[:1]
+    enc = lambda s: list(tok(s, add_special_tokens=False)["input_ids"])  # noqa: E731
+    P = prefix_ids(tok)
+    assert P == [tok.bos_token_id]
+    sp, tx, r = layout.speech_id, layout.text_id, row[0]
+    units = layout.unit_ids
+    expected = {
+        "S": (P + [sp] + units(r["prompt"]), units(r["positive"])),
+        "T2S": (P + enc(r["prompt_text"]) + [sp], units(r["positive"])),
+        "S2T": (P + [sp] + units(r["prompt"]) + [tx], enc(" " + r["positive_text"])),
+        "T": (P + enc(r["prompt_text"]), enc(" " + r["positive_text"])),
+    }
+    for modality, (ctx, pos) in expected.items():
+        (got_ctx, (got_pos, got_neg)), = cross_modal_groups(columns(row), modality, tok, layout, P)
+        assert (list(got_ctx), list(got_pos)) == (ctx, pos), modality
+        assert got_neg != got_pos
+    # the mid-sentence form: " then" is one token here, "then" at document start is not the same ids
+    assert enc(" " + r["positive_text"])[0] != enc(r["positive_text"])[0]
+
+
+def _overfit(model, groups, steps=120):
+    """Teach the model each question's positive ending after its context (all modalities)."""
+    seqs = [list(ctx) + list(ends[0]) for ctx, ends in groups]
+    width = max(map(len, seqs))
+    ids = torch.zeros(len(seqs), width, dtype=torch.long)
+    labels = torch.full_like(ids, -100)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = torch.tensor(s)
+        labels[i, :len(s)] = torch.tensor(s)
+    torch.manual_seed(0)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        model(input_ids=ids, labels=labels).loss.backward()
+        opt.step()
+    model.eval()
+
+
+def test_cross_modal_scores_on_a_model_that_knows_the_endings(tmp_path):
+    tok = text_tokenizer("qwen")
+    model = tiny_model(len(tok), "qwen")
+    layout = extend_text_lm(model, tok, K)
+    rows = questions()
+    write_benchmark(tmp_path / "bench" / "ssc", rows)
+    swapped = [dict(r, positive=r["negative"], negative=r["positive"], positive_text=r["negative_text"],
+                    negative_text=r["positive_text"]) for r in rows]
+    write_benchmark(tmp_path / "bench_swapped" / "ssc", swapped)
+    P = prefix_ids(tok)
+    groups = [g for m in MODALITIES for g in cross_modal_groups(columns(rows), m, tok, layout, P)]
+    _overfit(model, groups)
+    lm = LoadedLM(model=model, tokenizer=tok, device=torch.device("cpu"))
+    opts = EvalOptions(n_boot=50, batch_size=4)
+    scores = evaluate_cross_modal(lm, tmp_path / "bench", opts)
+    assert set(scores) == {"ssc", "ssc_t2s", "ssc_s2t", "ssc_t"}
+    for key, entry in scores.items():
+        assert entry["value"] == 1.0 and entry["n"] == len(rows), key
+    worse = evaluate_cross_modal(lm, tmp_path / "bench_swapped", opts)
+    assert all(e["value"] == 0.0 for e in worse.values())
+    # shared-prompt and per-request scoring agree (the same numbers either way)
+    flat = evaluate_cross_modal(lm, tmp_path / "bench", EvalOptions(n_boot=50, share_prompt=False,
+                                                                    convention="sum"))
+    shared = evaluate_cross_modal(lm, tmp_path / "bench", EvalOptions(n_boot=50, convention="sum"))
+    assert {k: v["value"] for k, v in flat.items()} == {k: v["value"] for k, v in shared.items()}
+
+
+def test_text_reference_of_the_base_lm(tmp_path):
+    save_text_lm(tmp_path / "lm", "llama")
+    write_benchmark(tmp_path / "bench" / "ssc", questions())
+    write_benchmark(tmp_path / "bench" / "sblimp", questions("sblimp"))
+    ref = text_reference(tmp_path / "lm", tmp_path / "bench", EvalOptions(n_boot=20, device="cpu"))
+    assert list(ref) == ["ssc_t_base"]  # speech modalities and pair tasks need units: not for a text LM
+    assert ref["ssc_t_base"]["n"] == len(STORIES) and 0.0 <= ref["ssc_t_base"]["value"] <= 1.0
+    assert ref["ssc_t_base"]["modality"] == "T"
+
+
+@pytest.mark.parametrize("modality", ["S", "T2S"])
+def test_speech_modalities_need_an_interleaved_tokenizer(modality):
+    from hf_slm.errors import ConfigError
+
+    tok = text_tokenizer("llama")
+    with pytest.raises(ConfigError):
+        cross_modal_groups(columns(questions()), modality, tok, None, [])
