@@ -99,8 +99,11 @@ def test_bad_arguments_exit_2_before_writing(world, tmp_path, extra, capsys):
     assert (ckpt / "run.json").read_text() == before and not (ckpt / "README.md").exists()
 
 
-def test_missing_model_exits_2(world, tmp_path):
-    assert main(["eval", "--model", str(tmp_path / "nothing"), "--benchmarks", str(world["bench"])]) == 2
+@pytest.mark.parametrize("model", ["MISSING", "no-such-org/no-such-model"])
+def test_missing_model_or_offline_hub_id_exits_2(world, tmp_path, model, capsys):
+    model = str(tmp_path / model) if model == "MISSING" else model
+    assert main(["eval", "--model", model, "--benchmarks", str(world["bench"])]) == 2
+    assert "--model" in capsys.readouterr().err
 
 
 class _nothing:

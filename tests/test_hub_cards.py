@@ -1,5 +1,6 @@
 """Cards rendered by `publish` load back through huggingface_hub with valid YAML and the right numbers."""
 
+import json
 import re
 
 import pytest
@@ -84,11 +85,16 @@ def test_laws_card_constants_paper_and_plots(hub):
     text = ModelCard.load(readme).text
     assert r"\frac{A}{N^{\alpha}}" in text
     assert "| alpha | 0.25 [0.2, 0.3] | 0.25 |" in text  # ours with CI, paper beside
-    assert "| R_D_star | 20 [12, 31] | 25 |" in text
-    assert "| sblimp | gamma = 0.02 [0.015, 0.025] | 0.021 |" in text
+    assert "| A | 14 | 13.9 |" in text  # no interval in the file: none shown
+    assert "| R_D_star | 20 [12, 31] | 25 |" in text and "Ill-determined: R_N_star" in text
+    assert "k = 0.4; gamma = 0.02 [0.015, 0.025] | 0.021 |" in text  # downstream, paper gamma beside
+    assert "not fitted: saturated" in text and "*envelope: not fitted (fewer than 3 compute bins).*" in text
+    assert "*chinchilla: not fitted (no text runs).*" in text
+    assert '"ratio": 2.0' in text  # comparisons
     assert "![plots/isoflops.png](plots/isoflops.png)" in text
     assert "1.00e+20" in text  # planner example
-    assert "| `points` |" in text and "diverged" in text
+    assert "| `points` |" in text and "| run-b | diverged |" in text
+    assert "| speech-tiny-a | speech | speech | 3,000 | 60,000 | 30,000 | 2 | 1.08e+09 | 2.875 |" in text
     assert "/acme/speech-tiny-a" in text
 
 
@@ -97,9 +103,12 @@ def test_laws_card_tolerates_missing_sections(tmp_path):
 
     from hf_slm.hub.laws_card import laws_card
 
-    (tmp_path / "scaling_laws.json").write_text('{"laws": {"speech": {"chinchilla": {"E": 1.5}}}}')
+    laws = {"laws": {"speech": {"chinchilla": {"E": {"value": 1.5, "ci_low": 1.4, "ci_high": 1.6}},
+                                "data_constrained": {"R_D_star": 9.0, "ci": {"R_D_star": [8.0, 10.0]}}}}}
+    (tmp_path / "scaling_laws.json").write_text(json.dumps(laws))
     card = ModelCard(str(laws_card(tmp_path, repo_id="acme/laws")))
-    assert "| E | 1.5 |" in card.text and "Schema version unknown" in card.text
+    assert "| E | 1.5 [1.4, 1.6] | 1.73 |" in card.text and "| R_D_star | 9 [8, 10] | 25 |" in card.text
+    assert "Schema version unknown" in card.text and "Planner" not in card.text  # alpha, beta missing
 
 
 def test_laws_folder_without_json_is_a_config_error(tmp_path):
@@ -137,8 +146,28 @@ def test_override_templates_win(tmp_path, hub):
 def test_laws_json_examples_are_used_by_planner():
     from hf_slm.hub.laws import planner_examples
 
-    rows = planner_examples({"compute_optimal": {"examples": [{"flops": 1e19, "n_params": 1e8, "tokens": 2e10}]}})
-    assert rows == [{"flops": 1e19, "n_params": 1e8, "tokens": 2e10}]
+    rows = planner_examples({"compute_optimal": {"examples": [{"flops": 1e19, "n_opt": 1e8, "d_opt": 2e10,
+                                                               "loss": 2.0}]}})
+    assert rows == [{"flops": 1e19, "n_params": 1e8, "tokens": 2e10, "loss": 2.0}]
     closed = planner_examples(LAWS["laws"]["speech"], budgets=(6e20,))
     n, d = closed[0]["n_params"], closed[0]["tokens"]
     assert abs(6 * n * d / 6e20 - 1) < 1e-9  # C = 6 N D holds for the optimum
+
+
+def test_repo_metric_modules_lay_out_as_spaces(tmp_path):
+    """The evaluation stage's own modules (no README yet) still get a valid Space card."""
+    from huggingface_hub import SpaceCard
+
+    from hf_slm.hub.metric_repo import layout_metric
+    from tests.conftest import REPO
+
+    modules = sorted((REPO / "evaluation" / "metrics").glob("*/*.py"))
+    modules = [m for m in modules if m.stem == m.parent.name]
+    if not modules:
+        pytest.skip("no evaluate modules in evaluation/metrics yet")
+    for script in modules:
+        dest = tmp_path / script.stem
+        layout_metric(script.parent, dest, repo_id=f"acme/{script.stem}")
+        front_matter(dest / "README.md")
+        assert SpaceCard.load(dest / "README.md").data.sdk == "gradio"
+        assert "evaluate" in (dest / "requirements.txt").read_text().split()

@@ -141,3 +141,23 @@ def test_span_methods():
         SpanConfig("sentence").check()
     with pytest.raises(ConfigError):
         MixConfig(ratios={"audio": 1.0}).check()
+
+
+def test_spans_from_the_unit_stage_are_usable(tok_layout):
+    """word_spans after dedup lets neighbouring words share a unit run: still a valid alignment."""
+    from hf_slm.units.dedup import dedup, word_spans
+
+    tok, layout = tok_layout
+    rng = np.random.default_rng(5)
+    frames = np.repeat(rng.integers(0, K, size=60), rng.integers(1, 4, size=60))
+    units, durations = dedup(frames)
+    names = ["the", "cat", "sat", "on", "a", "big", "tree"]
+    step = len(frames) / 25.0 / len(names)
+    times = [{"word": w, "start": i * step, "end": (i + 1) * step} for i, w in enumerate(names)]
+    words = word_spans(times, durations, frame_rate=25.0)
+    assert any(b["start"] < a["end"] for a, b in zip(words, words[1:]))  # the overlap really occurs
+    row = {"id": "u", "units": units.tolist(), "text": " ".join(names), "words": words}
+    out = build_epoch([row] * 20, tok, layout, MixConfig(ratios={"interleaved": 1.0}), epoch=0)
+    assert out.fallbacks == 0 and len(out.docs) == 20
+    for doc in out.docs:
+        parse(doc, layout)

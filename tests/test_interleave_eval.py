@@ -9,7 +9,13 @@ from hf_slm.interleave.init import extend_text_lm
 from hf_slm.scoring.benchmark import EvalOptions
 from hf_slm.scoring.lm import LoadedLM, prefix_ids
 from hf_slm.synth.schema import write_benchmark
-from tests.helpers.interleave_fixtures import save_text_lm, text_tokenizer, tiny_model
+from tests.helpers.interleave_fixtures import one_torch_thread, save_text_lm, text_tokenizer, tiny_model
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    yield from one_torch_thread()
+
 
 K = 16
 STORIES = [("the cat sat on a tree", "then went home", "the ball played red"),

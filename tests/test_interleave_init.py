@@ -8,7 +8,13 @@ from hf_slm.interleave.init import (DEFAULT_BASE_MODEL, extend_text_lm, load_bas
                                     twist_init)
 from hf_slm.interleave.layout import layout_from_tokenizer
 from hf_slm.units import vocab
-from tests.helpers.interleave_fixtures import save_text_lm, sentences, text_tokenizer, tiny_model
+from tests.helpers.interleave_fixtures import one_torch_thread, save_text_lm, sentences, text_tokenizer, tiny_model
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    yield from one_torch_thread()
+
 
 K = 20
 

@@ -101,10 +101,18 @@ def _first_tokens(docs, limit: int):
         yield doc
 
 
+def build_interleaved(*args, **kwargs) -> LMData:
+    """SIMS text+speech mixture (hf_slm.interleave.data; imported lazily: it imports this module)."""
+    from hf_slm.interleave.data import build_interleaved_dataset
+
+    return build_interleaved_dataset(*args, **kwargs)
+
+
 Builder = Callable[..., LMData]
 DATASET_BUILDERS: dict[str, Builder] = {
     "speech": build_token_lm_dataset,
     "text": build_token_lm_dataset,
+    "interleaved": build_interleaved,
 }
 
 

@@ -63,31 +63,51 @@ def _float(x) -> float | None:
     return float(x)
 
 
-def constants(section) -> list[Constant]:
-    """The fitted constants of one law section, in file order, with intervals where given."""
-    if not isinstance(section, dict):
+# The fitted constants of each law (hf_slm.scaling.laws_file); other numbers are fit details.
+SECTION_CONSTANTS = {"chinchilla": ("E", "A", "B", "alpha", "beta"), "data_constrained": ("R_D_star", "R_N_star"),
+                     "compute_optimal": ("G", "a", "b"), "envelope": ("k", "gamma"), "downstream": ("k", "gamma")}
+
+
+def _interval(ci) -> tuple[float | None, float | None]:
+    if isinstance(ci, dict):
+        return _float(ci.get("low", ci.get("ci_low"))), _float(ci.get("high", ci.get("ci_high")))
+    if isinstance(ci, (list, tuple)) and len(ci) == 2:
+        return _float(ci[0]), _float(ci[1])
+    return None, None
+
+
+def constants(section, names: tuple[str, ...] | None = None) -> list[Constant]:
+    """The fitted constants of one law section with their intervals; [] when it was not fitted.
+
+    `names` picks the constants (SECTION_CONSTANTS); without it every number counts. A constant
+    may be a bare number (interval in section["intervals"|"ci"]) or {"value", "ci_low", "ci_high"}.
+    """
+    if not isinstance(section, dict) or section.get("fitted") is False:
         return []
     body = section.get("constants", section.get("params", section))
-    if not isinstance(body, dict):
-        return []
-    intervals = section.get("ci", section.get("intervals", {}))
+    intervals = section.get("intervals", section.get("ci", {}))
+    intervals = intervals if isinstance(intervals, dict) else {}
     out = []
-    for name, v in body.items():
+    for name in names or list(body):
+        v = body.get(name)
         if isinstance(v, dict) and "value" in v:
-            lo = v.get("ci_low", v.get("low"))
-            hi = v.get("ci_high", v.get("high"))
-            if isinstance(v.get("ci"), (list, tuple)) and len(v["ci"]) == 2:
-                lo, hi = v["ci"]
-            out.append(Constant(name, _float(v["value"]), _float(lo), _float(hi)))
+            lo, hi = _interval(v.get("ci", v))
+            out.append(Constant(name, _float(v["value"]), lo, hi))
         elif _float(v) is not None:
-            ci = intervals.get(name) if isinstance(intervals, dict) else None
-            lo, hi = ci if isinstance(ci, (list, tuple)) and len(ci) == 2 else (None, None)
-            out.append(Constant(name, _float(v), _float(lo), _float(hi)))
+            out.append(Constant(name, _float(v), *_interval(intervals.get(name))))
     return out
 
 
-def constant_map(section) -> dict[str, float]:
-    return {c.name: c.value for c in constants(section) if c.value is not None}
+def fit_details(section, names: tuple[str, ...] = ()) -> dict:
+    """The scalars of a section that are not constants (n_points, r2, delta, converged, reason...)."""
+    if not isinstance(section, dict):
+        return {}
+    return {k: v for k, v in section.items() if k not in names and k != "fitted"
+            and (v is None or isinstance(v, (str, int, float, bool)))}
+
+
+def constant_map(section, names: tuple[str, ...] = SECTION_CONSTANTS["chinchilla"]) -> dict[str, float]:
+    return {c.name: c.value for c in constants(section, names) if c.value is not None}
 
 
 def chinchilla_loss(c: dict[str, float], n: float, d: float) -> float | None:
@@ -111,18 +131,26 @@ def compute_optimal(c: dict[str, float], flops: float) -> tuple[float, float] | 
 def planner_examples(mode_laws: dict, budgets=(1e18, 1e19, 1e20, 1e21)) -> list[dict]:
     """Rows {flops, n_params, tokens, loss}: the fit's own examples when it has them, else closed form."""
     section = mode_laws.get("compute_optimal")
-    if isinstance(section, dict) and isinstance(section.get("examples"), list):
-        return [r for r in section["examples"] if isinstance(r, dict)]
-    if isinstance(section, list):
-        return [r for r in section if isinstance(r, dict)]
+    rows = section.get("examples") if isinstance(section, dict) else section
+    if isinstance(rows, list) and rows:
+        return [{"flops": r.get("flops", r.get("C")), "n_params": r.get("n_opt", r.get("n_params", r.get("N"))),
+                 "tokens": r.get("d_opt", r.get("tokens", r.get("D"))), "loss": r.get("loss")}
+                for r in rows if isinstance(r, dict)]
     c = constant_map(mode_laws.get("chinchilla"))
-    rows = []
+    out = []
     for flops in budgets:
         opt = compute_optimal(c, flops)
         if opt:
-            rows.append({"flops": flops, "n_params": opt[0], "tokens": opt[1],
-                         "loss": chinchilla_loss(c, *opt)})
-    return rows
+            out.append({"flops": flops, "n_params": opt[0], "tokens": opt[1], "loss": chinchilla_loss(c, *opt)})
+    return out
+
+
+def group_of(laws: dict, run_name: str, mode: str) -> str:
+    """The law group a run was fitted in (points[].group), else its mode."""
+    for p in laws.get("points") or []:
+        if isinstance(p, dict) and p.get("run") == run_name and p.get("group"):
+            return p["group"]
+    return mode
 
 
 def paper_row(mode: str, paper: dict) -> dict:

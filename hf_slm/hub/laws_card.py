@@ -22,13 +22,17 @@ SCHEMA_DOC = {
 }
 
 
+# Columns of the points table, in this order when present (path is local, so left out).
+POINT_COLUMNS = ("run", "name", "group", "mode", "n_params", "N", "tokens", "D", "unique_tokens", "epochs",
+                 "flops", "loss", "reason")
+
+
 def _rows(items, limit: int = 40) -> tuple[list[str], list[list]]:
-    """A generic table (columns = scalar keys seen) for lists of dicts such as points/excluded."""
+    """A table (known columns first, then other scalars) for lists of dicts such as points/excluded."""
     items = [x for x in items if isinstance(x, dict)][:limit]
-    cols: list[str] = []
-    for x in items:
-        cols += [k for k, v in x.items() if k not in cols and not isinstance(v, (dict, list))]
-    cols = cols[:9]
+    seen = {k for x in items for k, v in x.items() if not isinstance(v, (dict, list)) and k != "path"}
+    cols = [c for c in POINT_COLUMNS if c in seen] + sorted(seen - set(POINT_COLUMNS))
+    cols = cols[:10]
     return cols, [[x.get(c) for c in cols] for x in items]
 
 
@@ -39,20 +43,30 @@ def _paper_table(mode: str, ours: list[L.Constant], paper: dict) -> list[dict]:
     return [{"name": n, "ours": by_name.get(n), "paper": row.get(n)} for n in names]
 
 
+def _law(name: str, section, kind: str | None = None) -> dict:
+    """One law for the template: constants, fit details, or why it was not fitted."""
+    names = L.SECTION_CONSTANTS.get(kind or name)
+    section = section if isinstance(section, dict) else {}
+    details = L.fit_details(section, names or ())
+    return {"name": name, "present": bool(section), "fitted": section.get("fitted", bool(section)),
+            "reason": details.pop("reason", None), "constants": L.constants(section, names),
+            "details": {k: v for k, v in details.items() if k in ("n_points", "n_runs", "r2", "delta",
+                                                                  "converged", "objective", "saturation")},
+            "ill_determined": section.get("ill_determined") or []}
+
+
 def _mode_view(mode: str, body: dict, paper: dict) -> dict:
-    chin = L.constants(body.get("chinchilla"))
-    dc = L.constants(body.get("data_constrained"))
+    laws = {n: _law(n, body.get(n)) for n in L.LAW_SECTIONS}
     downstream = []
     for metric, section in sorted((body.get("downstream") or {}).items()):
-        downstream.append({"metric": metric, "constants": L.constants(section),
-                           "equation": section.get("equation") if isinstance(section, dict) else None,
-                           "paper_gamma": L.paper_gamma(mode, metric, paper)})
-    envelope = body.get("envelope")
-    return {"mode": mode, "chinchilla": chin, "data_constrained": dc,
-            "paper": _paper_table(mode, chin + dc, paper), "planner": L.planner_examples(body),
-            "downstream": downstream, "envelope": L.constants(envelope),
-            "settings": {k: v for k, v in body.items() if k not in (*L.LAW_SECTIONS, "downstream")
-                         and not isinstance(v, (dict, list))}}
+        law = _law(metric, section, "downstream")
+        law.update(paper_gamma=L.paper_gamma(mode, metric, paper),
+                   equation=section.get("equation") if isinstance(section, dict) else None)
+        downstream.append(law)
+    ours = laws["chinchilla"]["constants"] + laws["data_constrained"]["constants"]
+    return {"mode": mode, "laws": laws, "paper": _paper_table(mode, ours, paper),
+            "planner": L.planner_examples(body), "downstream": downstream,
+            "n_runs": body.get("n_runs")}
 
 
 def laws_card(laws_dir: str | Path, *, repo_id: str, model_links: list[tuple[str, str]] = (),

@@ -7,6 +7,7 @@ widget that `evaluate.utils.launch_gradio_widget` builds.
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import shutil
 import sys
@@ -30,26 +31,38 @@ def check_metric_folder(folder: Path, field: str = "--metrics") -> str:
     return name
 
 
-def requirements(script: Path) -> list[str]:
-    """Third-party packages the module imports (evaluate's own import scan), as pip names."""
-    from evaluate.loading import get_imports
+def imported_packages(script: Path) -> set[str]:
+    """Top-level packages the module imports (absolute imports only; relative ones ship beside it)."""
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"__future__"}
 
-    names = {"evaluate"}
-    for kind, module, _, _ in get_imports(str(script)):
-        if kind != "library" or module in sys.stdlib_module_names:
-            continue
-        dists = importlib.metadata.packages_distributions().get(module)
-        names.add(_DIST.get(module) or (dists[0] if dists else module))
-    return sorted(names)
+
+def requirements(script: Path) -> list[str]:
+    """requirements.txt of the Space: evaluate plus every third-party package the module imports."""
+    dists = importlib.metadata.packages_distributions()
+    out = {"evaluate"}
+    for module in imported_packages(script):
+        out.add(_DIST.get(module) or (dists[module][0] if dists.get(module) else module))
+    return sorted(out)
 
 
 def metric_card(src: Path, name: str, sdk: str):
     """The module's README with the Space metadata evaluate's template adds (title, sdk, tags)."""
-    from huggingface_hub import SpaceCard
+    from huggingface_hub import SpaceCard, SpaceCardData
 
     readme = src / "README.md"
-    card = SpaceCard(readme.read_text(encoding="utf-8")) if readme.is_file() else SpaceCard(
-        f"---\n---\n\n# {name}\n\nAn evaluate metric from hf-slm.\n")
+    if readme.is_file():
+        card = SpaceCard(readme.read_text(encoding="utf-8"))
+    else:  # no card yet: the module's docstring says what it measures
+        doc = ast.get_docstring(ast.parse((src / f"{name}.py").read_text(encoding="utf-8"))) or ""
+        card = SpaceCard(f"---\n{SpaceCardData(title=name).to_yaml()}\n---\n\n# {name}\n\n{doc}\n\n"
+                         f"An `evaluate` module from hf-slm.\n")
     data = card.data
     data.title = data.get("title") or name
     data.sdk = sdk

@@ -51,7 +51,8 @@ def model_card(record: RunRecord, *, repo_id: str, laws: dict | None = None, law
     """A huggingface_hub ModelCard for `record`; `repo_id` is what users pass to from_pretrained."""
     from huggingface_hub import ModelCard, ModelCardData
 
-    mode_laws = (laws or {}).get("laws", {}).get(record.mode, {}) if laws else {}
+    group = L.group_of(laws or {}, record.name, record.mode)
+    mode_laws = (laws or {}).get("laws", {}).get(group, {})
     chin = L.constant_map(mode_laws.get("chinchilla"))
     predicted = (L.chinchilla_loss(chin, record.n_params, record.tokens_seen)
                  if record.n_params and record.tokens_seen else None)
@@ -68,7 +69,7 @@ def model_card(record: RunRecord, *, repo_id: str, laws: dict | None = None, law
         units_k=max(record.vocab_size - 3, 0),
         example_units=[u % max(record.vocab_size - 3, 1) for u in (12, 7, 7, 301, 45)], scores=scores, mixture=_mixture(record),
         recipe=sorted(record.recipe.items()), curve=_curve(record.learning_curve),
-        predicted_loss=predicted, law_constants=chin, laws_link=laws_link, laws_files=list(laws_files),
+        predicted_loss=predicted, law_constants=chin, law_group=group, laws_link=laws_link, laws_files=list(laws_files),
         dataset_link=dataset_link, tokens_per_param=(record.tokens_seen / record.n_params
                                                       if record.n_params else None),
     )

@@ -123,3 +123,37 @@ def text_reference(base_model: str | Path, bench_dir: str | Path, options: EvalO
     lm = lm or load_lm(base_model, device=options.device, field="--base-model")
     scores = evaluate_cross_modal(lm, bench_dir, options, modalities=("T",), tasks=CLOZE_TASKS)
     return {f"{k}_base": dict(v, base_model=str(base_model)) for k, v in scores.items()}
+
+
+def evaluate_interleaved_run(run_dir: str | Path, bench_dir: str | Path, options: EvalOptions | None = None,
+                             tasks: Sequence[str] | None = None, reference: bool = True):
+    """Score an interleaved run folder in every modality (+ its base LM's text reference) into run.json."""
+    import time
+
+    from hf_slm.hub.model_index import update_model_index
+    from hf_slm.runrecord import RUN_FILE, RunRecord
+    from hf_slm.scoring.lm import load_lm
+
+    options = (options or EvalOptions()).validate()
+    run_dir = Path(run_dir)
+    if not (run_dir / RUN_FILE).exists():
+        raise ConfigError("--model", f"{run_dir} has no {RUN_FILE}: not a hf-slm run folder")
+    record = RunRecord.load(run_dir)
+    if record.mode != "interleaved":
+        raise ConfigError("--model", f"{run_dir} is a {record.mode!r} run; use `hf-slm eval` for it")
+    # load both models before scoring anything: an unavailable base model stops here, nothing written
+    lm = load_lm(run_dir, device=options.device)
+    base = load_lm(record.base_model, device=options.device, field="--base-model") \
+        if reference and record.base_model else None
+    start = time.perf_counter()
+    scores = evaluate_cross_modal(lm, bench_dir, options, tasks=tasks)
+    if base is not None:
+        scores.update(text_reference(record.base_model, bench_dir, options, lm=base))
+    record.scores.update(scores)
+    record.extra["evaluation"] = {
+        "benchmarks": str(bench_dir), "tasks": sorted(scores), "modalities": list(MODALITIES),
+        "convention": options.convention, "prefix": options.prefix, "share_prompt": options.share_prompt,
+        "n_boot": options.n_boot, "seed": options.seed, "wall_time_s": round(time.perf_counter() - start, 3)}
+    record.save(run_dir)
+    update_model_index(run_dir, record)
+    return record

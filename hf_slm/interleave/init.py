@@ -21,13 +21,14 @@ PAD_CANDIDATES = ("<|pad|>", "<|slm_pad|>", "<|hf_slm_pad|>")
 STATS_MAX_ROWS = 32768  # rows used to estimate mean/covariance (enough for a d×d estimate; bounded cost)
 
 
-def load_base_model(name_or_path: str, field: str = "--base-model", dtype=torch.float32):
+def load_base_model(name_or_path: str, field: str = "--base-model", dtype=torch.float32, **model_kwargs):
     """(model, tokenizer) of a causal text LM from a folder or the Hub; one-line error if unavailable."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False)
-        model = AutoModelForCausalLM.from_pretrained(name_or_path, trust_remote_code=False, dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(name_or_path, trust_remote_code=False, dtype=dtype,
+                                                     **model_kwargs)
     except (OSError, ValueError) as e:  # offline, missing repo, not a causal LM
         raise ConfigError(field, f"cannot load text LM {name_or_path!r} ({type(e).__name__}); pass a local "
                                  "folder with a causal LM and its tokenizer, or go online") from None
@@ -79,7 +80,7 @@ def extend_tokenizer(tokenizer, k: int):
 
 def draw_like(rows: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
     """`count` rows ~ N(mean, cov) of `rows` (float64 maths; cov may be singular, so via eigh)."""
-    x = rows.detach().to(torch.float64)
+    x = rows.detach().to("cpu", torch.float64)  # CPU generator: the same draws on any device
     if x.shape[0] > STATS_MAX_ROWS:
         x = x[torch.randperm(x.shape[0], generator=generator)[:STATS_MAX_ROWS]]
     mean = x.mean(0)
@@ -88,7 +89,7 @@ def draw_like(rows: torch.Tensor, count: int, generator: torch.Generator) -> tor
     eigval, eigvec = torch.linalg.eigh(cov)
     z = torch.randn(count, x.shape[1], generator=generator, dtype=torch.float64)
     out = mean + (z * eigval.clamp_min(0).sqrt()) @ eigvec.T
-    return out.to(rows.dtype)
+    return out.to(rows.device, rows.dtype)
 
 
 def _tied(model) -> bool:

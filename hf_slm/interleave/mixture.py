@@ -72,19 +72,23 @@ def _batches(rows):
         yield {key: [r.get(key) for r in chunk] for key in ("id", "units", "text", "words")}
 
 
-def build_epoch(rows, tokenizer, layout: InterleaveLayout, cfg: MixConfig, epoch: int) -> EpochDocs:
-    """Every row once, as the stream it drew for `epoch`; documents in row order."""
+def build_epoch(rows, tokenizer, layout: InterleaveLayout, cfg: MixConfig, epoch: int,
+                indices=None) -> EpochDocs:
+    """Every row once, as the stream it drew for `epoch`; documents in row order.
+
+    `indices[j]` is row j's index in its whole split (default j): it seeds the row's draws, so a
+    chunk of a split renders exactly as it would within the whole split.
+    """
     probs = cfg.check().probabilities()
     out = EpochDocs(docs=[], counts=Counts(), skips=[])
-    index = 0
+    indices = iter(range(len(rows)) if indices is None else indices)
     for batch in _batches(rows):
         words = [list(w or []) for w in batch["words"]]
         word_tokens = tokens_per_word(tokenizer, [[w["word"] for w in ws] for ws in words])
         texts = [t or " ".join(w["word"] for w in ws) for t, ws in zip(batch["text"], words)]
         text_ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
         for j, units in enumerate(batch["units"]):
-            rng = row_rng(cfg.seed, epoch, index)
-            index += 1
+            rng = row_rng(cfg.seed, epoch, next(indices))
             stream = STREAMS[int(rng.choice(len(STREAMS), p=probs))]
             units = list(units or [])
             usable = {"text": bool(text_ids[j]), "speech": bool(units),

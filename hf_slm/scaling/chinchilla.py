@@ -198,8 +198,9 @@ def fit_chinchilla_lsq(n, d, loss, *, n_unit: float = 1e6, d_unit: float = 1e9,
 
     best = None
     for p0 in starts:
-        out = optimize.least_squares(resid, np.array(p0, np.float64), jac=jac, method="lm",
-                                     xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=20000)
+        with np.errstate(over="ignore", invalid="ignore"):  # LM trial steps may overflow; it backs off
+            out = optimize.least_squares(resid, np.array(p0, np.float64), jac=jac, method="lm",
+                                         xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=20000)
         rss = float(np.sum(out.fun ** 2))
         if np.isfinite(rss) and (best is None or rss < best[1]):
             best = (out, rss)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from hf_slm.scaling.bootstrap import resample_counts, summarize
+from hf_slm.scaling.bootstrap import LEVEL, resample_counts, summarize
 from hf_slm.scaling.powerlaw import fit_power_law, pareto_front
 
 MIN_POINTS = 3
@@ -37,7 +37,7 @@ def _envelope_fit(flops, values, saturation):
 
 
 def fit_downstream(flops, values, losses=None, *, saturation: float = SATURATION, bootstrap: int = 0,
-                   seed: int = 0) -> dict:
+                   seed: int = 0, level: float = LEVEL) -> dict:
     """One metric over runs: envelope, Q ∝ C^γ, correlation with test loss, bootstrap intervals."""
     flops = np.asarray(flops, np.float64)
     values = np.asarray(values, np.float64)
@@ -54,12 +54,12 @@ def fit_downstream(flops, values, losses=None, *, saturation: float = SATURATION
             counts = resample_counts(flops.size, bootstrap, seed)
             ks, gs = [], []
             for row in counts:
-                idx = np.flatnonzero(row > 0)
+                idx = np.flatnonzero(row > 0)  # a repeated run adds nothing to an envelope
                 _, kk, lw = _envelope_fit(flops[idx], values[idx], saturation)
                 if lw is not None:
                     ks.append(lw.k)
                     gs.append(lw.gamma)
-            out["intervals"] = summarize({"k": np.asarray(ks), "gamma": np.asarray(gs)})
+            out["intervals"] = summarize({"k": np.asarray(ks), "gamma": np.asarray(gs)}, level)
             out["bootstrap_resamples"] = len(gs)
     if losses is not None:
         out["vs_loss"] = correlation_with_loss(losses, values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hf_slm.scaling.bootstrap import resample_counts, summarize
+from hf_slm.scaling.bootstrap import LEVEL, resample_counts, summarize
 from hf_slm.scaling.powerlaw import fit_power_law, log_binned_front
 
 MIN_POINTS = 3
@@ -34,7 +34,8 @@ def curve_points(records, skip_fraction: float = 0.0):
     return np.asarray(xs), np.asarray(ys), np.asarray(runs, dtype=np.int64)
 
 
-def fit_envelope(flops, loss, runs=None, *, n_bins: int = 40, bootstrap: int = 0, seed: int = 0) -> dict:
+def fit_envelope(flops, loss, runs=None, *, n_bins: int = 40, bootstrap: int = 0, seed: int = 0,
+                 level: float = LEVEL) -> dict:
     """Envelope points (best loss per log-FLOP bin, Pareto-reduced) and their power law.
 
     bootstrap > 0 resamples whole runs (all the points of a drawn run come with it).
@@ -62,6 +63,6 @@ def fit_envelope(flops, loss, runs=None, *, n_bins: int = 40, bootstrap: int = 0
             lw = fit_power_law(flops[chosen][j], loss[chosen][j])
             ks.append(lw.k)
             gs.append(lw.gamma)
-        out["intervals"] = summarize({"k": np.asarray(ks), "gamma": np.asarray(gs)})
+        out["intervals"] = summarize({"k": np.asarray(ks), "gamma": np.asarray(gs)}, level)
         out["bootstrap_resamples"] = len(gs)
     return out

@@ -50,6 +50,13 @@ def _token_nll(logits, targets):
     return torch.nn.functional.cross_entropy(logits.float(), targets, reduction="none")
 
 
+def _keeps_logits(model) -> bool:
+    """Whether the model can skip the LM head at unscored positions (transformers' logits_to_keep)."""
+    import inspect
+
+    return "logits_to_keep" in inspect.signature(model.forward).parameters
+
+
 def score_requests(model, requests: Sequence[Request], pad_id: int, batch_size: int = 32,
                    progress: bool = False) -> list[SeqScore]:
     """Sum NLL of every request's continuation (an empty context leaves its first token unscored)."""
@@ -75,8 +82,13 @@ def score_requests(model, requests: Sequence[Request], pad_id: int, batch_size: 
             m = len(seq) - 1
             inputs[row, :m], targets[row, :m], attn[row, :m] = seq[:-1], seq[1:], 1
             scored[row, max(len(requests[i].context) - 1, 0):m] = True
+        # the LM head only runs from the first scored position on (it is most of a tiny model)
+        first = int(scored.any(dim=0).nonzero()[0])
+        kwargs = {"logits_to_keep": width - first} if _keeps_logits(model) else {}
+        start = first if kwargs else 0
+        scored, targets = scored[:, start:], targets[:, start:]
         with torch.inference_mode():
-            logits = model(input_ids=inputs.to(device), attention_mask=attn.to(device)).logits
+            logits = model(input_ids=inputs.to(device), attention_mask=attn.to(device), **kwargs).logits
             scored = scored.to(device)
             nll = _token_nll(logits[scored], targets.to(device)[scored])
             rows = torch.arange(len(batch), device=device).unsqueeze(1).expand_as(scored)[scored]
@@ -119,10 +131,14 @@ def score_shared_context(model, groups: Sequence[tuple[Sequence[int], Sequence[S
         # one row per (group, continuation); rep[r] = the context row it continues
         rep = [row for row, cs in enumerate(conts) for _ in cs]
         flat = [c for cs in conts for c in cs]
+        # logits only where a context ends (each predicts its continuations' first token)
+        ends, where = torch.unique(clen - 1, return_inverse=True)
+        kwargs = {"logits_to_keep": ends.to(device)} if _keeps_logits(model) else {}
+        pick = where if kwargs else clen - 1
         with torch.inference_mode():
             res = model(input_ids=ctx_ids.to(device), attention_mask=ctx_mask.to(device),
-                        use_cache=True)
-            last = res.logits[torch.arange(len(batch)), (clen - 1).to(device)]  # predicts token 0
+                        use_cache=True, **kwargs)
+            last = res.logits[torch.arange(len(batch)), pick.to(device)]
             rep_t = torch.tensor(rep, dtype=torch.long)
             first_targets = torch.tensor([c[0] if c else 0 for c in flat], device=device)
             first = _token_nll(last[rep_t.to(device)], first_targets).double()

@@ -85,7 +85,7 @@ def trim_words(waveform: np.ndarray, sr: int, words, frame_s: float = 0.01,
         if len(idx):
             s2, e2 = (a + idx[0]) * hop, min(len(waveform), (a + idx[-1] + 1) * hop)
             s, e = max(s, s2), min(e, e2) if min(e, e2) > max(s, s2) else e
-        out.append((word, round(s / sr, 4), round(max(e, s) / sr, 4)))
+        out.append((word, round(float(s) / sr, 4), round(float(max(e, s)) / sr, 4)))
     return out
 
 
@@ -146,10 +146,10 @@ def _check_espeak_voices(voices) -> None:
 
     root = Path(espeakng_loader.get_data_path()) / "voices" / "!v"
     langs = Path(espeakng_loader.get_data_path()) / "lang"
-    known = {p.name for p in langs.rglob("*") if p.is_file()}
+    known = {p.name.lower() for p in langs.rglob("*") if p.is_file()}
     for v in voices:
         lang, _, variant = v.partition("+")
-        if lang not in known:
+        if lang.lower() not in known:
             raise ConfigError("--voices", f"eSpeak NG has no language {lang!r} (try en-us, en, en-gb)")
         if variant and not (root / variant).is_file():
             raise ConfigError("--voices", f"eSpeak NG has no variant {variant!r} (try f3, m3)")

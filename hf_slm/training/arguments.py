@@ -61,7 +61,7 @@ ARG_CLASSES = (ModelArguments, DataArguments, RecipeArguments)
 def _on_gpu() -> bool:
     import torch
 
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
 def recipe_defaults() -> dict:
@@ -72,6 +72,7 @@ def recipe_defaults() -> dict:
         "weight_decay": 0.1,
         "max_grad_norm": 1.0,
         "bf16": _on_gpu(),
+        "dataloader_pin_memory": _on_gpu(),
         "train_sampling_strategy": "sequential",  # the order is pre-shuffled per epoch: resumable
         "eval_strategy": "steps",
         "save_strategy": "steps",

@@ -40,7 +40,8 @@ def derive_training_values(train: dict, recipe, budget: Budget, world: int | Non
     if not out.get("warmup_steps"):
         out["warmup_steps"] = warmup_steps(budget.max_steps, recipe.min_warmup_steps, recipe.warmup_fraction)
     if not out.get("lr_scheduler_kwargs") and out.get("lr_scheduler_type") == "cosine_with_min_lr":
-        out["lr_scheduler_kwargs"] = {"min_lr": recipe.min_lr}
+        # As a rate: DeepSpeed's ZeRO optimizer has no `.defaults` to read the peak lr from.
+        out["lr_scheduler_kwargs"] = {"min_lr_rate": recipe.min_lr / float(out.get("learning_rate") or 5e-4)}
     if not out.get("eval_steps"):
         out["eval_steps"] = max(1, math.ceil(budget.max_steps / max(1, recipe.curve_points)))
     if not out.get("save_steps"):

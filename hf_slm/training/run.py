@@ -18,6 +18,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from hf_slm.errors import ConfigError, choice
+from hf_slm.modeling import get_scale
 from hf_slm.runrecord import RunRecord
 from hf_slm.training.arguments import ParsedArgs, parse_train_args
 from hf_slm.training.budget import plan_budget
@@ -58,6 +59,7 @@ def train(args: ParsedArgs, callbacks: list | None = None) -> RunRecord:
     if not args.data.dataset:
         raise ConfigError("--dataset", "is required: a unit dataset folder or Hub id")
     choice(args.data.packing, PACKINGS, "--packing")
+    get_scale(args.model.scale or "")  # fail on a typo before fetching any data
     source = load_unit_dataset(args.data.dataset)
     mode = args.data.mode or source.meta.get("mode") or "speech"
     builder = get_builder(mode)
@@ -135,6 +137,11 @@ def _engine_info(trainer) -> dict:
     """What actually trained: a DeepSpeedEngine under --deepspeed / accelerate --use_deepspeed."""
     info = {"engine": type(trainer.model_wrapped).__name__, "deepspeed": bool(trainer.is_deepspeed_enabled),
             "world_size": trainer.args.world_size}
+    chain, opt = [], trainer.optimizer
+    while opt is not None and len(chain) < 4:  # AcceleratedOptimizer → DeepSpeedZeroOptimizer → AdamW
+        chain.append(type(opt).__name__)
+        opt = getattr(opt, "optimizer", None)
+    info["optimizer"] = chain
     if trainer.is_deepspeed_enabled:
         info["zero_stage"] = trainer.accelerator.state.deepspeed_plugin.zero_stage
     return info

@@ -198,6 +198,8 @@ class Extraction:
             return results, errors
 
     def _process(self, shard, bar):
+        from hf_slm.units.dedup import word_spans
+
         rows, skips = [], []
         items = shard["items"]
         chunk = max(1, self.cfg.batch_size * 4)
@@ -220,8 +222,6 @@ class Extraction:
                 units, durations = res
                 seconds = wave.size / self.pipeline.sample_rate
                 self._seconds += seconds
-                from hf_slm.units.dedup import word_spans
-
                 rows.append({"id": item.id, "units": units.tolist(),
                              "durations": durations.tolist() if self.cfg.dedup else [],
                              "duration": seconds, "speaker": item.speaker, "text": item.text,

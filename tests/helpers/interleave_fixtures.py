@@ -76,3 +76,32 @@ def aligned_row(i: int, k: int, rng: np.random.Generator) -> dict:
 def aligned_rows(n: int, k: int, seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
     return [aligned_row(i, k, rng) for i in range(n)]
+
+
+def one_torch_thread():
+    """Generator for an autouse fixture: tiny models run far faster on one thread on a shared CPU."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def write_aligned_dataset(folder: Path, k: int, n_train: int = 120, n_test: int = 12, seed: int = 0) -> Path:
+    """A unit dataset folder (hf_slm.units.dataset layout) whose rows carry word alignments."""
+    from hf_slm.atomic import write_json
+    from hf_slm.units.dataset import META_FILE, TOKENIZER_DIR, write_shard
+    from hf_slm.units.tokenizer import save_unit_tokenizer
+
+    folder = Path(folder)
+    rows = aligned_rows(n_train + n_test, k, seed)
+    for split, part in (("train", rows[:n_train]), ("test", rows[n_train:])):
+        write_shard(folder, split, 0, 1, part)
+    save_unit_tokenizer(k, folder / TOKENIZER_DIR)
+    write_json(folder / META_FILE, {"encoder": {"name": "synthetic", "frame_rate": 25.0, "sample_rate": 16000},
+                                    "codebook": {"k": k, "sha256": ""}, "dedup": True,
+                                    "counts": {"train": {"rows": n_train}, "test": {"rows": n_test}}})
+    return folder

@@ -53,24 +53,34 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
+# Shaped like hf_slm.scaling.laws_file documents (schema_version 1).
 LAWS = {
     "schema_version": 1,
+    "kind": "hf-slm/scaling-laws",
     "laws": {
         "speech": {
-            "chinchilla": {"E": {"value": 1.7, "ci_low": 1.6, "ci_high": 1.8},
-                           "A": {"value": 14.0, "ci_low": 10.0, "ci_high": 18.0},
-                           "B": {"value": 40.0, "ci_low": 30.0, "ci_high": 50.0},
-                           "alpha": {"value": 0.25, "ci_low": 0.2, "ci_high": 0.3},
-                           "beta": {"value": 0.24, "ci_low": 0.2, "ci_high": 0.28}},
-            "data_constrained": {"R_D_star": 20.0, "ci": {"R_D_star": [12.0, 31.0]}},
-            "downstream": {"sblimp": {"gamma": {"value": 0.02, "ci_low": 0.015, "ci_high": 0.025}}},
+            "n_runs": 3,
+            "chinchilla": {"fitted": True, "E": 1.7, "A": 14.0, "B": 40.0, "alpha": 0.25, "beta": 0.24,
+                           "delta": 0.03, "n_points": 12, "converged": True,
+                           "intervals": {"E": {"low": 1.6, "high": 1.8, "std": 0.05, "level": 0.95},
+                                         "alpha": {"low": 0.2, "high": 0.3, "std": 0.02, "level": 0.95}}},
+            "data_constrained": {"fitted": True, "R_D_star": 20.0, "R_N_star": None,
+                                 "intervals": {"R_D_star": {"low": 12.0, "high": 31.0, "method": "profile"}},
+                                 "ill_determined": ["R_N_star"]},
+            "envelope": {"fitted": False, "reason": "fewer than 3 compute bins"},
+            "downstream": {"sblimp": {"fitted": True, "k": 0.4, "gamma": 0.02, "r2": 0.9, "n_points": 5,
+                                      "intervals": {"gamma": {"low": 0.015, "high": 0.025}}},
+                           "ssc": {"fitted": False, "reason": "saturated"}},
         },
-        "text": {"downstream": {}},
+        "text": {"chinchilla": {"fitted": False, "reason": "no text runs"}},
     },
-    "points": [{"name": "run-a", "N": 3000, "D": 60000, "loss": 2.875}],
-    "excluded": [{"name": "run-b", "reason": "diverged"}],
-    "settings": {"loss": "huber", "delta": 0.03},
-    "versions": {"numpy": "2.0"},
+    "comparisons": {"sblimp": {"speech/text": {"ratio": 2.0}}},
+    "points": [{"run": "speech-tiny-a", "path": "/runs/a", "group": "speech", "mode": "speech", "n_params": 3000,
+                "tokens": 60000, "unique_tokens": 30000, "epochs": 2.0, "flops": 1.08e9, "loss": 2.875,
+                "scores": {"sblimp": 0.5625}, "used_in": ["chinchilla"]}],
+    "excluded": [{"run": "run-b", "path": "/runs/b", "reason": "diverged"}],
+    "settings": {"delta": 0.03, "bootstrap": 200, "seed": 0},
+    "versions": {"numpy": "2.0", "git_commit": None},
 }
 
 

@@ -1,0 +1,47 @@
+"""The small vocabulary shared by the story generator and the spoken benchmarks.
+
+One lexicon for both, so the benchmarks test words and constructions the models heard in
+training (tiny models trained on a few hours of these stories cannot know anything else).
+"""
+
+from __future__ import annotations
+
+# name → pronoun set; named characters get he/she, as in TinyStories.
+NAMES = {
+    "Lily": "she", "Tom": "he", "Mia": "she", "Ben": "he", "Sue": "she", "Sam": "he",
+    "Anna": "she", "Tim": "he", "Lucy": "she", "Jack": "he", "Emma": "she", "Bob": "he",
+    "Kate": "she", "Leo": "he", "Zoe": "she", "Max": "he", "Amy": "she", "Dan": "he",
+    "Rosa": "she", "Finn": "he",
+}
+PRONOUNS = {"she": ("she", "her", "her", "herself"), "he": ("he", "him", "his", "himself")}
+
+# singular → plural (irregular plurals included on purpose: they feed the irregular-forms pairs).
+KINDS = {"girl": "girls", "boy": "boys", "dog": "dogs", "cat": "cats", "bunny": "bunnies",
+         "bird": "birds", "bear": "bears", "frog": "frogs", "duck": "ducks", "fox": "foxes",
+         "mouse": "mice", "puppy": "puppies"}
+OBJECTS = {"ball": "balls", "kite": "kites", "hat": "hats", "doll": "dolls", "book": "books",
+           "box": "boxes", "boat": "boats", "drum": "drums", "flower": "flowers",
+           "shoe": "shoes", "balloon": "balloons", "toy car": "toy cars", "cup": "cups",
+           "blanket": "blankets", "shell": "shells"}
+FOODS = {"apple": "apples", "cookie": "cookies", "cake": "cakes", "banana": "bananas",
+         "carrot": "carrots", "sandwich": "sandwiches"}
+COLORS = ("red", "blue", "green", "yellow", "pink", "purple", "orange", "white")
+TRAITS = ("little", "kind", "happy", "brave", "shy", "curious", "funny", "gentle")
+PLACES = ("park", "garden", "forest", "beach", "farm", "lake", "hill", "yard", "meadow", "zoo")
+HIDING = ("under the bed", "behind the tree", "in the grass", "under a big rock",
+          "next to the door", "inside an old box", "near the pond", "under the table")
+FEELINGS = ("happy", "sad", "tired", "hungry", "scared", "excited")
+
+# Irregular past tenses (correct, overregularised) used in stories and the irregular pairs.
+IRREGULAR_PAST = {"go": ("went", "goed"), "eat": ("ate", "eated"), "run": ("ran", "runned"),
+                  "see": ("saw", "seed"), "find": ("found", "finded"), "take": ("took", "taked"),
+                  "give": ("gave", "gived"), "make": ("made", "maked"), "come": ("came", "comed"),
+                  "sit": ("sat", "sitted"), "fly": ("flew", "flied"), "hold": ("held", "holded")}
+
+
+def plural(noun: str) -> str:
+    return {**KINDS, **OBJECTS, **FOODS}.get(noun, noun + "s")
+
+
+def article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
