@@ -70,7 +70,7 @@ def pad_collate(features):
 
 
 class StepTimer:
-    """Times optimizer steps after `warmup` (compilation and allocator warm-up excluded)."""
+    """Durations of the optimizer steps after `warmup`; the median resists a shared machine's spikes."""
 
     def __init__(self, warmup):
         from transformers import TrainerCallback
@@ -78,17 +78,19 @@ class StepTimer:
         timer = self
 
         class _CB(TrainerCallback):
+            def on_step_begin(self, args, state, control, **kw):
+                timer.t0 = time.perf_counter()
+
             def on_step_end(self, args, state, control, **kw):
                 if torch.cuda.is_available():
                     torch.cuda.synchronize()
-                if state.global_step == timer.warmup:
-                    timer.t0 = time.perf_counter()
-                timer.t1 = time.perf_counter()
+                if state.global_step > timer.warmup:
+                    timer.durations.append(time.perf_counter() - timer.t0)
 
-        self.warmup, self.t0, self.t1, self.callback = warmup, None, None, _CB()
+        self.warmup, self.t0, self.durations, self.callback = warmup, None, [], _CB()
 
-    def seconds(self) -> float:
-        return self.t1 - self.t0
+    def median_step_s(self) -> float:
+        return float(np.median(self.durations))
 
 
 class TokenCounter:
@@ -123,11 +125,12 @@ def train_throughput(scale_name, dataset, collate, rows, steps, warmup, context,
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=counter, callbacks=[timer.callback])
     trainer.train()
     per_step_real = counter.real / (warmup + steps)  # data are homogeneous: same mean per step
-    tokens_s = per_step_real * steps / timer.seconds()
+    tokens_s = per_step_real / timer.median_step_s()
     counts = counts_for_scale(scale, VOCAB, context)
     flops_s = tokens_s * counts.flops_per_token_attn
     return {"scale": scale_name, "tokens_per_s": tokens_s, "flops_per_s_6n_attn": flops_s,
             "pad_fraction": 1 - counter.real / counter.total, "rows_per_step": rows, "steps_timed": steps,
+            "median_step_s": timer.median_step_s(), "real_tokens_per_step": per_step_real,
             "n_params": counts.n_params}
 
 

@@ -61,3 +61,34 @@ def test_registered_and_refuses_a_unit_tokenizer(source, tmp_path):
     too_much = plan_budget(10_000, context=64, global_batch=4, tokens=10_000_000)
     with pytest.raises(ConfigError):
         build_interleaved_dataset(source, too_much, seed=0)
+
+
+def _model_args(**kw):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{"scale": None, "context": 64, "global_batch": 4, "attn_implementation": "sdpa",
+                              "base_model": None, **kw})
+
+
+def test_model_setup_interleaved_twist_and_errors(source, tmp_path):
+    from hf_slm.interleave.model_setup import setup_from_text_lm
+    from hf_slm.units import vocab
+    from tests.helpers.interleave_fixtures import save_text_lm
+
+    base = save_text_lm(tmp_path / "base", "llama")
+    units_only = dataclasses.replace(source, tokenizer=load_unit_dataset(source.path).tokenizer)
+    inter = setup_from_text_lm("interleaved", _model_args(base_model=str(base)), units_only, seed=0)
+    assert inter.base_model == str(base) and inter.record["init"] == "interleaved"
+    assert inter.record["interleave_layout"]["k"] == K and inter.config.vocab_size == len(inter.tokenizer)
+    assert inter.counts.n_params == inter.record["base_model_n_params"]
+    assert inter.scale.layers == 2 and inter.scale.batch_sequences == 4
+    twist = setup_from_text_lm("speech", _model_args(base_model=str(base)), units_only, seed=0)
+    assert twist.record["init"] == "twist" and twist.config.vocab_size == vocab.vocab_size(K)
+    assert twist.tokenizer is units_only.tokenizer
+    assert setup_from_text_lm("speech", _model_args(), units_only, seed=0) is None  # random init by scale
+    for mode, kw, field in [("interleaved", {}, "--base_model"),
+                            ("interleaved", {"base_model": str(base), "scale": "tiny-50k"}, "--scale"),
+                            ("interleaved", {"base_model": str(base), "global_batch": None}, "--global_batch"),
+                            ("text", {"base_model": str(base)}, "--base_model")]:
+        with pytest.raises(ConfigError, match=field):
+            setup_from_text_lm(mode, _model_args(**kw), units_only, seed=0)

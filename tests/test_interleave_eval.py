@@ -1,6 +1,5 @@
 """Cross-modal StoryCloze on hand-made questions: exact request ids, and scoring a model that knows."""
 
-import numpy as np
 import pytest
 import torch
 
@@ -9,33 +8,9 @@ from hf_slm.interleave.init import extend_text_lm
 from hf_slm.scoring.benchmark import EvalOptions
 from hf_slm.scoring.lm import LoadedLM, prefix_ids
 from hf_slm.synth.schema import write_benchmark
-from tests.helpers.interleave_fixtures import one_torch_thread, save_text_lm, text_tokenizer, tiny_model
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    yield from one_torch_thread()
-
+from tests.helpers.interleave_fixtures import STORIES, cloze_questions, save_text_lm, text_tokenizer, tiny_model
 
 K = 16
-STORIES = [("the cat sat on a tree", "then went home", "the ball played red"),
-           ("a boy saw the big dog", "and played with ball", "under green sad house"),
-           ("the girl ran in the park", "then sat under a tree", "on bird small the"),
-           ("a small bird sat on the house", "and then went home", "dog the big ran saw"),
-           ("the red ball was in the park", "and the boy played", "tree house sat a on"),
-           ("a happy dog ran home", "then sat with the girl", "little park in green")]
-
-
-def questions(task="ssc"):
-    rng = np.random.default_rng(0)
-    units = lambda: [int(u) for u in rng.integers(0, K, size=int(rng.integers(5, 9)))]  # noqa: E731
-    rows = []
-    for i, (prompt, pos, neg) in enumerate(STORIES):
-        rows.append({"id": f"q{i}", "task": task, "group": task, "voice": "v",
-                     "prompt": units(), "positive": units(), "negative": units(),
-                     "prompt_text": prompt, "positive_text": pos, "negative_text": neg,
-                     "prompt_words": [], "positive_words": [], "negative_words": []})
-    return rows
 
 
 def columns(rows):
@@ -45,7 +20,7 @@ def columns(rows):
 def test_request_ids_follow_the_marker_convention():
     tok = text_tokenizer("llama")
     layout = extend_text_lm(tiny_model(len(tok)), tok, K)
-    row = questions()[:1]
+    row = cloze_questions(K)[:1]
     enc = lambda s: list(tok(s, add_special_tokens=False)["input_ids"])  # noqa: E731
     P = prefix_ids(tok)
     assert P == [tok.bos_token_id]
@@ -88,7 +63,7 @@ def test_cross_modal_scores_on_a_model_that_knows_the_endings(tmp_path):
     tok = text_tokenizer("qwen")
     model = tiny_model(len(tok), "qwen")
     layout = extend_text_lm(model, tok, K)
-    rows = questions()
+    rows = cloze_questions(K)
     write_benchmark(tmp_path / "bench" / "ssc", rows)
     swapped = [dict(r, positive=r["negative"], negative=r["positive"], positive_text=r["negative_text"],
                     negative_text=r["positive_text"]) for r in rows]
@@ -113,8 +88,8 @@ def test_cross_modal_scores_on_a_model_that_knows_the_endings(tmp_path):
 
 def test_text_reference_of_the_base_lm(tmp_path):
     save_text_lm(tmp_path / "lm", "llama")
-    write_benchmark(tmp_path / "bench" / "ssc", questions())
-    write_benchmark(tmp_path / "bench" / "sblimp", questions("sblimp"))
+    write_benchmark(tmp_path / "bench" / "ssc", cloze_questions(K))
+    write_benchmark(tmp_path / "bench" / "sblimp", cloze_questions(K, "sblimp"))
     ref = text_reference(tmp_path / "lm", tmp_path / "bench", EvalOptions(n_boot=20, device="cpu"))
     assert list(ref) == ["ssc_t_base"]  # speech modalities and pair tasks need units: not for a text LM
     assert ref["ssc_t_base"]["n"] == len(STORIES) and 0.0 <= ref["ssc_t_base"]["value"] <= 1.0
@@ -127,4 +102,4 @@ def test_speech_modalities_need_an_interleaved_tokenizer(modality):
 
     tok = text_tokenizer("llama")
     with pytest.raises(ConfigError):
-        cross_modal_groups(columns(questions()), modality, tok, None, [])
+        cross_modal_groups(columns(cloze_questions(K)), modality, tok, None, [])

@@ -8,13 +8,7 @@ from hf_slm.interleave.init import (DEFAULT_BASE_MODEL, extend_text_lm, load_bas
                                     twist_init)
 from hf_slm.interleave.layout import layout_from_tokenizer
 from hf_slm.units import vocab
-from tests.helpers.interleave_fixtures import one_torch_thread, save_text_lm, sentences, text_tokenizer, tiny_model
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    yield from one_torch_thread()
-
+from tests.helpers.interleave_fixtures import save_text_lm, sentences, text_tokenizer, tiny_model
 
 K = 20
 
@@ -131,3 +125,13 @@ def test_base_model_from_folder_and_offline_paper_default(tmp_path):
     assert tok.is_fast and model.config.vocab_size >= len(tok)
     with pytest.raises(ConfigError, match="--base-model"):
         load_base_model(DEFAULT_BASE_MODEL)
+
+
+def test_draws_have_the_rows_mean_and_covariance():
+    from hf_slm.interleave.init import draw_like
+
+    g = torch.Generator().manual_seed(0)
+    rows = torch.randn(40, 3, generator=g) @ torch.tensor([[2.0, 0.0, 0.0], [1.0, 0.5, 0.0], [0.0, 0.0, 0.1]]) + 3.0
+    draws = draw_like(rows, 40_000, torch.Generator().manual_seed(1)).double()
+    assert torch.allclose(draws.mean(0), rows.double().mean(0), atol=0.05)
+    assert torch.allclose(torch.cov(draws.T), torch.cov(rows.double().T), rtol=0.05, atol=0.01)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from tests.conftest import REPO
-from tests.helpers.interleave_fixtures import save_text_lm, text_tokenizer, write_aligned_dataset
+from tests.helpers.interleave_fixtures import cloze_questions, save_text_lm, text_tokenizer, write_aligned_dataset
 
 K = 24
 
@@ -66,10 +66,9 @@ def test_cross_modal_evaluation_of_the_run(trained):
     from hf_slm.interleave.eval import evaluate_interleaved_run
     from hf_slm.scoring.benchmark import EvalOptions
     from hf_slm.synth.schema import write_benchmark
-    from tests.test_interleave_eval import questions
 
     root, _, out = trained
-    write_benchmark(root / "bench" / "ssc", questions())
+    write_benchmark(root / "bench" / "ssc", cloze_questions(K))
     record = evaluate_interleaved_run(out, root / "bench", EvalOptions(n_boot=20, device="cpu"))
     assert {"ssc", "ssc_t2s", "ssc_s2t", "ssc_t", "ssc_t_base"} <= set(record.scores)
     saved = json.loads((out / "run.json").read_text())

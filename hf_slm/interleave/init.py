@@ -79,16 +79,17 @@ def extend_tokenizer(tokenizer, k: int):
 
 
 def draw_like(rows: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
-    """`count` rows ~ N(mean, cov) of `rows` (float64 maths; cov may be singular, so via eigh)."""
+    """`count` rows ~ N(mean, cov) of `rows`, float64 maths.
+
+    mean + centeredᵀ·g/√(n-1) with g ~ N(0, I_n) has exactly that covariance, needs no factorisation
+    (the covariance of a small or low-rank matrix is singular) and no sign-ambiguous eigenvectors.
+    """
     x = rows.detach().to("cpu", torch.float64)  # CPU generator: the same draws on any device
     if x.shape[0] > STATS_MAX_ROWS:
         x = x[torch.randperm(x.shape[0], generator=generator)[:STATS_MAX_ROWS]]
     mean = x.mean(0)
-    centered = x - mean
-    cov = centered.T @ centered / max(x.shape[0] - 1, 1)
-    eigval, eigvec = torch.linalg.eigh(cov)
-    z = torch.randn(count, x.shape[1], generator=generator, dtype=torch.float64)
-    out = mean + (z * eigval.clamp_min(0).sqrt()) @ eigvec.T
+    g = torch.randn(count, x.shape[0], generator=generator, dtype=torch.float64)
+    out = mean + g @ (x - mean) / max(x.shape[0] - 1, 1) ** 0.5
     return out.to(rows.device, rows.dtype)
 
 

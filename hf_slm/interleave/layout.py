@@ -11,6 +11,8 @@ Marker convention (documented once, used by data and evaluation): a document sta
 state, as the text LM always did. A marker is written at every modality switch and nowhere else,
 so a document whose first span is speech starts with ``<speech>``; a text-led one starts with text;
 a text-only document has no marker at all and is exactly what the text LM saw in pre-training.
+The EOS that packing puts between documents is a separator, not a marker: the next document starts
+in text state again, so a speech-led document opens with its own `<speech>`.
 """
 
 from __future__ import annotations

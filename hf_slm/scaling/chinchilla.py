@@ -82,10 +82,12 @@ def huber_objective(theta, n, d, loss, delta: float = 1e-3) -> float:
 
 def fit_chinchilla(n, d, loss, *, delta: float = 1e-3, grid: np.ndarray | None = None,
                    reduce: str = "sum", optimum_rtol: float = 1e-5, polish: bool = True,
-                   ftol: float = SCIPY_FTOL, gtol: float = 1e-5, max_iter: int = 15000) -> ChinchillaFit:
+                   ftol: float = SCIPY_FTOL, gtol: float = 1e-5, max_iter: int = 3000) -> ChinchillaFit:
     """Approach 3 from every start of `grid` (default: the 4,500-start grid), float64.
 
-    Each start stops as scipy's L-BFGS-B would with its default tolerances (ftol, gtol, max_iter);
+    Each start stops as scipy's L-BFGS-B would with its default tolerances (ftol, gtol), or after
+    max_iter iterations (then it counts as not converged: such starts crawl along flat valleys,
+    e.g. α → 0 with a huge A, and cost the batch its per-iteration overhead for nothing);
     the best start is then polished by scipy L-BFGS-B at tight tolerances (ftol 1e-15, gtol 1e-12),
     so the reported optimum does not depend on where the batch stopped. `n_at_optimum` counts the
     starts whose own end point is within `optimum_rtol` of the reported objective (the batch

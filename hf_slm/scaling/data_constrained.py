@@ -152,30 +152,95 @@ def fit_decay(n, d, u_d, loss, constants: Constants, *, delta: float = 1e-3, gri
         if best is None or out.fun < best.fun:
             best = out
     if profile_rtol is None:
-        profile_rtol = 1.920729410347062 / npts  # χ²₁(0.95) / 2, per point
+        profile_rtol = _default_rtol(prob, best.x, delta)
     fmin = min(float(best.fun), float(vals.min()))
     thresh = fmin * (1.0 + profile_rtol)
     boot = None
     if bootstrap:
         counts = resample_counts(npts, bootstrap, seed)
-        flat_best = np.argmin(counts @ per_point.reshape(-1, npts).T, axis=1)
-        bi, bj = np.unravel_index(flat_best, vals.shape)
-        boot = {"R_D_star": np.exp(axis[bi]), "R_N_star": np.exp(axis[bj])}
+        surfaces = (counts @ per_point.reshape(-1, npts).T).reshape(bootstrap, grid_size, grid_size)
+        boot = _refined_argmin(surfaces, axis)
     intervals, ill = {}, []
-    for name, prof, k in (("R_D_star", vals.min(axis=1), 0), ("R_N_star", vals.min(axis=0), 1)):
-        inside = axis[prof <= thresh]
-        x_best = best.x[k]
-        low = float(np.exp(min(inside.min(), x_best))) if inside.size else float(np.exp(x_best))
-        high = float(np.exp(max(inside.max(), x_best))) if inside.size else float(np.exp(x_best))
-        edge = low <= r_range[0] * 1.0001 or high >= r_range[1] * 0.9999
+    for k, name in enumerate(("R_D_star", "R_N_star")):
+        low, high, edge = _profile_interval(prob, axis, vals, best.x, k, thresh)
         wide = high / low > 10.0
         intervals[name] = {"low": low, "high": high, "method": f"profile, objective within {profile_rtol:.3g} "
                            f"relative of the minimum", "ill_determined": bool(edge or wide)}
         if boot is not None:
-            b_lo, b_hi = interval(boot[name], level)
+            b_lo, b_hi = interval(np.exp(boot[k]), level)
             intervals[name].update(bootstrap_low=b_lo, bootstrap_high=b_hi, level=level)
         if edge or wide:
             ill.append(name)
     return DecayFit(R_D_star=float(np.exp(best.x[0])), R_N_star=float(np.exp(best.x[1])), objective=float(best.fun),
                     delta=delta, n_points=int(npts), intervals=intervals, ill_determined=ill,
                     converged=bool(best.success), message=str(best.message))
+
+
+def _default_rtol(prob: _Decay, x, delta) -> float:
+    """χ²₁(0.95)/2 per point, doubled for the share of residuals in Huber's quadratic part.
+
+    Linear part: the objective is δΣ|r|, a Laplace log-likelihood times δ·mean|r|, so a 95% drop of
+    1.92 is 1.92/n of it. Quadratic part: Σr²/2 is a Gaussian one times σ² = 2f/n: 3.84/n.
+    """
+    r = np.log(prob.parts(x[0], x[1])[0]) - prob.log_l
+    quadratic = float(np.mean(np.abs(r) <= delta))
+    return 1.920729410347062 * (1.0 + quadratic) / r.size
+
+
+def _profile_interval(prob: _Decay, axis, vals, x_best, k: int, thresh: float):
+    """Where min over the other parameter stays under `thresh`: refined between grid points.
+
+    The profile at each grid value is minimised over the other parameter within one grid step of
+    its grid optimum (bounded Brent), and the interval ends are interpolated linearly in log R*.
+    """
+    step = axis[1] - axis[0]
+    lo_b, hi_b = axis[0], axis[-1]
+
+    def profile(v):
+        if k == 0:
+            f = lambda o: float(prob.value(v, o))  # noqa: E731
+            j = int(np.argmin(vals[np.argmin(np.abs(axis - v))]))
+        else:
+            f = lambda o: float(prob.value(o, v))  # noqa: E731
+            j = int(np.argmin(vals[:, np.argmin(np.abs(axis - v))]))
+        a, b = max(axis[j] - step, lo_b), min(axis[j] + step, hi_b)
+        res = optimize.minimize_scalar(f, bounds=(a, b), method="bounded", options={"xatol": 1e-6})
+        return min(float(res.fun), f(axis[j]))
+
+    prof = np.array([profile(v) for v in axis]) - thresh  # ≤ 0 inside
+    x0 = x_best[k]
+    ends = []
+    for direction in (-1, 1):
+        i = int(np.searchsorted(axis, x0)) - (1 if direction < 0 else 0)
+        prev_x, prev_v = x0, float(prob.value(*x_best)) - thresh
+        end, edge = None, False
+        while 0 <= i < axis.size:
+            if prof[i] > 0:  # crossed: interpolate between the last inside point and this one
+                t = prev_v / (prev_v - prof[i])
+                end = prev_x + t * (axis[i] - prev_x)
+                break
+            prev_x, prev_v = axis[i], prof[i]
+            i += direction
+        if end is None:
+            end, edge = (axis[0] if direction < 0 else axis[-1]), True
+        ends.append((end, edge))
+    (lo, e1), (hi, e2) = ends
+    return float(np.exp(lo)), float(np.exp(hi)), e1 or e2
+
+
+def _refined_argmin(surfaces, axis):
+    """Argmin of each (grid × grid) surface, refined by a parabola through its neighbours per axis."""
+    r, g, _ = surfaces.shape
+    flat = np.argmin(surfaces.reshape(r, -1), axis=1)
+    i, j = np.unravel_index(flat, (g, g))
+    step = axis[1] - axis[0]
+    out = []
+    for idx, take in ((i, lambda a, b: surfaces[np.arange(r), a, j]), (j, lambda a, b: surfaces[np.arange(r), i, a])):
+        inner = (idx > 0) & (idx < g - 1)
+        a = np.clip(idx, 1, g - 2)
+        fm, f0, fp = take(a - 1, None), take(a, None), take(a + 1, None)
+        curv = fm - 2 * f0 + fp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            off = np.where(inner & (curv > 0), 0.5 * (fm - fp) / curv, 0.0)
+        out.append(axis[idx] + np.clip(off, -0.5, 0.5) * step)
+    return out

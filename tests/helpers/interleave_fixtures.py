@@ -78,18 +78,6 @@ def aligned_rows(n: int, k: int, seed: int = 0) -> list[dict]:
     return [aligned_row(i, k, rng) for i in range(n)]
 
 
-def one_torch_thread():
-    """Generator for an autouse fixture: tiny models run far faster on one thread on a shared CPU."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def write_aligned_dataset(folder: Path, k: int, n_train: int = 120, n_test: int = 12, seed: int = 0) -> Path:
     """A unit dataset folder (hf_slm.units.dataset layout) whose rows carry word alignments."""
     from hf_slm.atomic import write_json
@@ -105,3 +93,24 @@ def write_aligned_dataset(folder: Path, k: int, n_train: int = 120, n_test: int 
                                     "codebook": {"k": k, "sha256": ""}, "dedup": True,
                                     "counts": {"train": {"rows": n_train}, "test": {"rows": n_test}}})
     return folder
+
+
+STORIES = [("the cat sat on a tree", "then went home", "the ball played red"),
+           ("a boy saw the big dog", "and played with ball", "under green sad house"),
+           ("the girl ran in the park", "then sat under a tree", "on bird small the"),
+           ("a small bird sat on the house", "and then went home", "dog the big ran saw"),
+           ("the red ball was in the park", "and the boy played", "tree house sat a on"),
+           ("a happy dog ran home", "then sat with the girl", "little park in green")]
+
+
+def cloze_questions(k: int, task: str = "ssc") -> list[dict]:
+    """Hand-made StoryCloze rows (benchmark schema): random units, sensible vs scrambled endings."""
+    rng = np.random.default_rng(0)
+    units = lambda: [int(u) for u in rng.integers(0, k, size=int(rng.integers(5, 9)))]  # noqa: E731
+    rows = []
+    for i, (prompt, pos, neg) in enumerate(STORIES):
+        rows.append({"id": f"q{i}", "task": task, "group": task, "voice": "v",
+                     "prompt": units(), "positive": units(), "negative": units(),
+                     "prompt_text": prompt, "positive_text": pos, "negative_text": neg,
+                     "prompt_words": [], "positive_words": [], "negative_words": []})
+    return rows

@@ -1,0 +1,246 @@
+"""`hf-slm demo`: the whole scaling study at toy scale, one stage after another, resumable.
+
+    stories ─▶ codebook ─▶ units ─▶ benchmarks ─▶ text side ─▶ train grid ─▶ evaluate ─▶ fit ─▶ publish ─▶ report
+
+Each stage calls the library function of its stage (the same code the CLI runs) and reads only
+what the stage before it wrote under DIR. `DIR/demo_state.json` records finished stages with
+their wall time; a rerun skips them, and a stage cut off midway resumes through its own
+resumable machinery (synthesis and extraction shards, training checkpoints, evaluated runs).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from hf_slm.atomic import read_json, write_json
+from hf_slm.demo.presets import Preset
+from hf_slm.errors import ConfigError
+
+STATE_FILE = "demo_state.json"
+MODES = ("speech", "text")
+VOICES = ("en-us", "en-us+f3")
+
+
+class Demo:
+    def __init__(self, out: str | Path, preset: Preset, seed: int = 0, log=None):
+        self.out = Path(out)
+        self.preset = preset
+        self.seed = seed
+        self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+        self.paths = {
+            "audio": self.out / "audio",
+            "codebook": self.out / "codebook.safetensors",
+            "units": self.out / "units",
+            "bench_audio": self.out / "benchmarks_audio",
+            "bench": self.out / "benchmarks",
+            "text": self.out / "text",
+            "runs": self.out / "runs",
+            "laws": self.out / "laws",
+            "hub": self.out / "hub",
+        }
+
+    # ---- bookkeeping -------------------------------------------------------------------------
+    def _state(self) -> dict:
+        path = self.out / STATE_FILE
+        if not path.exists():
+            return {"preset": asdict(self.preset), "seed": self.seed, "stages": {}}
+        state = read_json(path)
+        if state.get("preset", {}).get("name") != self.preset.name or state.get("seed") != self.seed:
+            raise ConfigError("--out", f"{self.out} holds a demo of preset {state.get('preset', {}).get('name')!r} "
+                                       f"seed {state.get('seed')}; use another folder or the same preset and seed")
+        return state
+
+    def stages(self):
+        return [
+            ("stories", self.synth_stories),
+            ("codebook", self.fit_codebook),
+            ("units", self.extract_units),
+            ("benchmarks", self.synth_benchmarks),
+            ("text", self.build_text_side),
+            ("train", self.train_grid),
+            ("evaluate", self.evaluate_runs),
+            ("fit", self.fit_laws),
+            ("publish", self.publish),
+            ("report", self.write_report),
+        ]
+
+    def run(self) -> dict:
+        self.out.mkdir(parents=True, exist_ok=True)
+        state = self._state()
+        start = time.perf_counter()
+        for name, fn in self.stages():
+            if name in state["stages"]:
+                self.log(f"[demo] {name}: done in an earlier run ({state['stages'][name]['seconds']:.0f} s), skipped")
+                continue
+            self.log(f"[demo] {name} ...")
+            t0 = time.perf_counter()
+            # the report stage reads the state, so the timings it prints include every stage before it
+            self._state_for_report = state
+            info = fn() or {}
+            state["stages"][name] = {"seconds": round(time.perf_counter() - t0, 2), **info}
+            write_json(self.out / STATE_FILE, state)
+            self.log(f"[demo] {name}: {state['stages'][name]['seconds']:.1f} s")
+        state["total_seconds_this_run"] = round(time.perf_counter() - start, 2)
+        write_json(self.out / STATE_FILE, state)
+        return state
+
+    # ---- data --------------------------------------------------------------------------------
+    def synth_stories(self) -> dict:
+        from hf_slm.synth.build_stories import StoriesConfig, synth_stories
+
+        p = self.preset
+        common = dict(out=str(self.paths["audio"]), seed=self.seed, voices=list(VOICES),
+                      workers=p.workers, shard_size=50, quiet=True)
+        train = synth_stories(StoriesConfig(hours=p.train_hours, split="train", **common))
+        # the test split continues the same story stream after a gap: disjoint ids and texts
+        test = synth_stories(StoriesConfig(num_stories=p.test_stories, split="test", start=10_000_000,
+                                           **common))
+        return {"train": _counts(train, "train"), "test": _counts(test, "test")}
+
+    def fit_codebook(self) -> dict:
+        from hf_slm.units.encoders import build_encoder
+        from hf_slm.units.fit import fit_codebook
+
+        cb = fit_codebook(self.paths["audio"], self.paths["codebook"], build_encoder("mel"),
+                          k=self.preset.k, seed=self.seed, max_frames=100_000)
+        return {"k": self.preset.k, "sha256": getattr(cb, "sha256", None)}
+
+    def extract_units(self) -> dict:
+        from hf_slm.units.extract import ExtractConfig, extract
+
+        summary = extract(ExtractConfig(input=str(self.paths["audio"]), out=str(self.paths["units"]),
+                                        codebook=str(self.paths["codebook"]), progress=False)) or {}
+        return {"counts": summary.get("counts", summary)}
+
+    def synth_benchmarks(self) -> dict:
+        from hf_slm.synth.benchmarks import BenchmarksConfig, synth_benchmarks
+
+        p = self.preset
+        info = synth_benchmarks(BenchmarksConfig(
+            out=str(self.paths["bench"]), seed=self.seed, voices=list(VOICES), workers=p.workers,
+            pairs_per_phenomenon=p.pairs_per_phenomenon, cloze_questions=p.cloze_questions,
+            wuggy_items=p.wuggy_items, codebook=str(self.paths["codebook"]),
+            exclude_dataset=str(self.paths["units"]), quiet=True))
+        return {"tasks": info}
+
+    def build_text_side(self) -> dict:
+        """The same stories as text, same train/test split, with a tokenizer trained on them."""
+        from hf_slm.textlm.dataset import write_text_dataset
+        from hf_slm.textlm.tokenizer import train_text_tokenizer
+        from hf_slm.units.dataset import load_unit_dataset
+
+        units = load_unit_dataset(self.paths["units"])
+        splits = {name: [{"id": r["id"], "text": r["text"], "speaker": r["speaker"], "duration": r["duration"]}
+                         for r in ds.select_columns(["id", "text", "speaker", "duration"])]
+                  for name, ds in units.splits.items()}
+        tokenizer = train_text_tokenizer((r["text"] for r in splits["train"]), vocab_size=self.preset.text_vocab)
+        write_text_dataset(self.paths["text"], splits, tokenizer, source=str(self.paths["units"]))
+        return {"vocab": len(tokenizer)}
+
+    # ---- models ------------------------------------------------------------------------------
+    def grid(self) -> list[dict]:
+        """Every run of both modes: scales × budgets (+ multi-epoch runs), as run_training values."""
+        from hf_slm.units.dataset import load_unit_dataset
+
+        p = self.preset
+        runs = []
+        for mode in MODES:
+            dataset = self.paths["units" if mode == "speech" else "text"]
+            pool = _train_tokens(load_unit_dataset(dataset))
+            # text is ~8x shorter than units for the same stories: scale its budgets to the same data share
+            share = 1.0 if mode == "speech" else pool / _train_tokens(load_unit_dataset(self.paths["units"]))
+            cells = [(s, int(d * share), None) for s in p.scales for d in p.budgets]
+            cells += [(s, int(d * share), e) for s, d, e in p.multi_epoch]
+            for scale, tokens, epochs in cells:
+                # a budget beyond the pool repeats it: the fewest epochs that fit (multi-epoch by necessity)
+                fit_epochs = max(1.0, tokens / (0.97 * pool))
+                epochs = max(epochs or 1.0, fit_epochs)
+                tag = f"{scale}_D{tokens // 1000}k" + (f"_e{epochs:g}" if epochs > 1 else "")
+                runs.append(dict(
+                    scale=scale, dataset=str(dataset), mode=mode, budget_tokens=tokens,
+                    epochs=round(epochs, 3), context=p.context, global_batch=p.global_batch,
+                    per_device_train_batch_size=p.global_batch, output_dir=str(self.paths["runs"] / mode / tag),
+                    min_warmup_steps=0, warmup_fraction=0.05, curve_points=p.curve_points,
+                    checkpoints=2, seed=self.seed, logging_steps=50, disable_tqdm=True,
+                    dataloader_num_workers=0))
+        return runs
+
+    def train_grid(self) -> dict:
+        from hf_slm.training.run import run_training
+
+        runs = self.grid()
+        for i, values in enumerate(runs, 1):
+            self.log(f"[demo] train {i}/{len(runs)}: {values['mode']} {Path(values['output_dir']).name}")
+            rec = run_training(**values)
+            self.log(f"[demo]   N={rec.n_params:,} D={rec.tokens_seen:,} epochs={rec.epochs:.2f} "
+                     f"test loss {rec.final_test_loss:.4f} ({rec.wall_time_s:.1f} s)")
+        return {"runs": len(runs)}
+
+    def evaluate_runs(self) -> dict:
+        from hf_slm.runrecord import find_runs
+        from hf_slm.scoring.benchmark import EvalOptions
+        from hf_slm.scoring.run_eval import evaluate_run, is_evaluated
+
+        done = 0
+        for run_dir in find_runs(self.paths["runs"]):
+            mode = run_dir.parent.name
+            if is_evaluated(run_dir, self.paths["bench"]):
+                continue
+            options = EvalOptions(modality="units" if mode == "speech" else "text",
+                                  n_boot=self.preset.bootstrap, seed=self.seed)
+            evaluate_run(run_dir, self.paths["bench"], options=options)
+            done += 1
+        return {"evaluated": done}
+
+    # ---- analysis ----------------------------------------------------------------------------
+    def fit_laws(self) -> dict:
+        from hf_slm.runrecord import find_runs
+        from hf_slm.scaling import fit_runs, write_laws, write_plots
+
+        laws = fit_runs(find_runs(self.paths["runs"]), bootstrap=self.preset.bootstrap, seed=self.seed)
+        write_laws(self.paths["laws"] / "scaling_laws.json", laws)
+        plots = write_plots(laws, self.paths["laws"])
+        return {"plots": len(plots)}
+
+    def publish(self) -> dict:
+        from hf_slm.hub.publish import publish
+
+        metrics = Path(__file__).resolve().parents[2] / "evaluation" / "metrics"
+        plan = publish(self.paths["runs"], self.paths["laws"], self.paths["hub"],
+                       datasets=[self.paths["units"], self.paths["text"]],
+                       metrics=metrics if metrics.is_dir() else None, log=lambda m: None)
+        return {"repos": len(plan.repos)}
+
+    def write_report(self) -> dict:
+        from hf_slm.demo.report import write_report
+
+        paths = write_report(self.out, self.paths, self.preset, self._state_for_report)
+        return {"files": [str(p.relative_to(self.out)) for p in paths]}
+
+
+def _counts(meta: dict, split: str) -> dict:
+    counts = (meta or {}).get("counts", {}).get(split, {})
+    return {k: counts[k] for k in ("rows", "seconds") if k in counts}
+
+
+def _train_tokens(ds) -> int:
+    import numpy as np
+
+    lengths = ds.splits["train"].map(lambda b: {"n": [len(u) for u in b["units"]]}, batched=True,
+                                     remove_columns=ds.splits["train"].column_names)["n"]
+    return int(np.sum(lengths)) + len(lengths)  # + one EOS per document, as packing adds
+
+
+def run_demo(out: str | Path, preset: str = "tiny", seed: int = 0) -> dict:
+    from hf_slm.demo.presets import get_preset
+
+    if preset == "paper":
+        from hf_slm.demo.paper import plan_paper
+
+        return plan_paper(out)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return Demo(out, get_preset(preset), seed=seed).run()

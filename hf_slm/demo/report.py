@@ -1,0 +1,142 @@
+"""The demo's report: DIR/report.md and DIR/report.html from the run records and scaling_laws.json.
+
+Every number comes from an artifact the demo wrote (run.json, scaling_laws.json, meta.json,
+demo_state.json); nothing here computes a result of its own except the planner's answers,
+which come from hf_slm.scaling's planner on the fitted laws.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+from pathlib import Path
+
+from hf_slm.atomic import read_json, write_text
+from hf_slm.paper import paper_constants
+from hf_slm.provenance import hardware, package_versions
+from hf_slm.runrecord import RunRecord, find_runs
+
+TASKS = ("sblimp", "ssc", "tsc", "swuggy")
+FIGURES = ("loss_vs_flops", "downstream_vs_flops", "metric_vs_loss", "isoflops", "optimal_allocation")
+PLAN_BUDGETS = (1e15, 1e18, 1e21)
+
+
+def _fmt_score(entry: dict | None) -> str:
+    if not entry or entry.get("value") is None:
+        return "–"
+    lo, hi = entry.get("ci_low"), entry.get("ci_high")
+    ci = f" [{lo:.2f}, {hi:.2f}]" if lo is not None and hi is not None else ""
+    return f"{entry['value']:.3f}{ci}"
+
+
+def _fmt_const(law: dict, name: str) -> str:
+    v = law.get(name)
+    if v is None:
+        return "–"
+    iv = (law.get("intervals") or {}).get(name) or {}
+    ci = f" [{iv['low']:.3g}, {iv['high']:.3g}]" if iv.get("low") is not None and iv.get("high") is not None else ""
+    return f"{v:.4g}{ci}"
+
+
+def run_rows(runs_dir: Path) -> list[dict]:
+    rows = []
+    for d in find_runs(runs_dir):
+        r = RunRecord.load(d)
+        rows.append({"mode": r.mode, "name": r.name, "n": f"{r.n_params:,}", "d": f"{r.tokens_seen:,}",
+                     "epochs": f"{r.epochs:.2f}", "flops": f"{r.flops_6nd:.2e}",
+                     "loss": "–" if r.final_test_loss is None else f"{r.final_test_loss:.4f}",
+                     "wall": f"{r.wall_time_s:.0f}", **{t: _fmt_score(r.scores.get(t)) for t in TASKS}})
+    return sorted(rows, key=lambda x: (x["mode"], x["name"]))
+
+
+def constants_rows(laws: dict) -> list[dict]:
+    """Our Chinchilla constants per mode beside the paper's Table 4."""
+    paper = paper_constants()["cuervo_marxer_2024"]["table4_scaling_law"]
+    rows = []
+    for group, g in laws.get("laws", {}).items():
+        c = g.get("chinchilla", {})
+        if c.get("fitted"):
+            rows.append({"source": f"ours: {group}", **{k: _fmt_const(c, k) for k in ("E", "A", "B", "alpha", "beta")}})
+        else:
+            rows.append({"source": f"ours: {group}", "E": f"not fitted: {c.get('reason', '?')}",
+                         "A": "", "B": "", "alpha": "", "beta": ""})
+    for key in ("speech", "text_muennighoff", "speech_unigram"):
+        p = paper[key]
+        rows.append({"source": f"paper: {key}", **{k: f"{p[k]:g}" for k in ("E", "A", "B", "alpha", "beta")}})
+    return rows
+
+
+def gamma_rows(laws: dict) -> list[dict]:
+    """γ of each metric per mode (ours) beside the paper's Table 3, and the text/speech ratio."""
+    paper = paper_constants()["cuervo_marxer_2024"]["table3_downstream_gamma"]
+    paper_names = {"sblimp": ("sblimp", "blimp"), "ssc": ("story_cloze", "story_cloze"),
+                   "tsc": ("topic_cloze", "topic_cloze")}
+    rows = []
+    groups = laws.get("laws", {})
+    for metric in TASKS:
+        ours = {}
+        for group in ("speech", "text"):
+            res = groups.get(group, {}).get("downstream", {}).get(metric)
+            if res and res.get("fitted"):
+                se = res.get("gamma_se")
+                ours[group] = f"{res['gamma']:.4f}" + (f" ± {se:.4f}" if se is not None else "")
+            elif res:
+                ours[group] = f"not fitted: {res.get('reason', '?')}"
+        if not ours:
+            continue
+        ratio = (laws.get("comparisons", {}).get(metric, {}) or {}).get("text/speech", {}).get("ratio")
+        sp, tx = paper_names.get(metric, (None, None))
+        rows.append({"metric": metric, "speech": ours.get("speech", "–"), "text": ours.get("text", "–"),
+                     "ratio": "–" if ratio is None else f"{ratio:.2f}",
+                     "paper_speech": paper["speech"].get(sp, "–") if sp else "–",
+                     "paper_text": paper["text"].get(tx, "–") if tx else "–"})
+    return rows
+
+
+def planner_lines(laws: dict) -> list[str]:
+    from hf_slm.errors import ConfigError
+    from hf_slm.scaling import plan_budget
+
+    lines = []
+    for flops in PLAN_BUDGETS:
+        try:
+            plan = plan_budget(laws, flops, mode="speech")
+        except ConfigError as e:
+            return [f"planner unavailable: {e}"]
+        if "n_opt" not in plan:
+            return [plan.get("note", "no compute-optimal law")]
+        near = plan["nearest_scale"]
+        preds = ", ".join(f"{m} {p['value']:.3f}" for m, p in plan.get("predictions", {}).items())
+        lines.append(f"C = {flops:.0e} FLOPs → N_opt = {plan['n_opt']:.3g}, D_opt = {plan['d_opt']:.3g}, "
+                     f"predicted loss {plan['predicted_loss']:.3f}; nearest scale {near['name']} "
+                     f"({near['n_params']:,} params); {plan['gpu_hours_6nd']:.3g} GPU-hours at "
+                     f"{plan['mfu']:.0%} MFU of {plan['peak_tflops']:.0f} TFLOP/s" + (f"; {preds}" if preds else ""))
+    return lines
+
+
+def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
+    import markdown
+
+    from hf_slm.hub.templates import render
+
+    laws = read_json(paths["laws"] / "scaling_laws.json")
+    figures = [f for f in FIGURES if (paths["laws"] / f"{f}.png").exists()]
+    units_meta = read_json(paths["units"] / "meta.json")
+    stages = {k: v.get("seconds", 0.0) for k, v in state.get("stages", {}).items()}
+    context = {
+        "preset": preset, "stages": stages, "total_seconds": sum(stages.values()),
+        "machine": {**hardware(), "processor": platform.processor() or platform.machine()},
+        "versions": package_versions(), "units_meta": units_meta,
+        "runs": run_rows(paths["runs"]), "constants": constants_rows(laws), "gammas": gamma_rows(laws),
+        "planner": planner_lines(laws), "figures": [f"laws/{f}.png" for f in figures],
+        "excluded": laws.get("excluded", []), "laws": laws, "math": math,
+    }
+    md = render("demo_report.md.j2", **context)
+    md_path, html_path = out / "report.md", out / "report.html"
+    write_text(md_path, md)
+    body = markdown.markdown(md, extensions=["tables"])
+    write_text(html_path, f"<!doctype html><html><head><meta charset='utf-8'><title>hf-slm demo report</title>"
+                          f"<style>body{{font-family:sans-serif;max-width:60em;margin:auto}}table{{border-collapse:"
+                          f"collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}img{{max-width:100%}}</style>"
+                          f"</head><body>{body}</body></html>\n")
+    return [md_path, html_path]

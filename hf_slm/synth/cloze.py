@@ -1,0 +1,70 @@
+"""Spoken StoryCloze from held-out generated stories: sSC (contradicting ending) and tSC
+(an ending from another story).
+
+Both use the generator's spine: 4 prompt sentences (intro, setup, problem, turn) + ending.
+- sSC: the wrong ending states the opposite outcome of the turn (happy ↔ sad, dry ↔ wet, ...),
+  one or two words apart from the right one.
+- tSC: the wrong ending is the right ending of another held-out story with the same plot,
+  ending template and outcome but none of the same characters, object or colour: the two
+  endings differ only in whether they name this story's cast, a signal small models can use.
+Held-out stories come from namespace "heldout" (never the training stream) and any whose
+prompt or ending+prompt occurs in the training text is dropped (see `TrainingText`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from hf_slm.synth.stories import HELDOUT, make_story
+from hf_slm.synth.textnorm import norm_sentence, split_sentences
+
+
+class TrainingText:
+    """Normalised sentences and 4-sentence windows of the training stories (for exclusion)."""
+
+    def __init__(self, texts=()):
+        self.sentences: set[str] = set()
+        self.windows: set[tuple[str, ...]] = set()
+        for t in texts:
+            self.add(t)
+
+    def add(self, text: str) -> None:
+        sents = [norm_sentence(s) for s in split_sentences(text)]
+        self.sentences.update(sents)
+        for i in range(max(0, len(sents) - 3)):
+            self.windows.add(tuple(sents[i:i + 4]))
+
+    def has_prompt(self, sentences) -> bool:
+        return tuple(norm_sentence(s) for s in sentences[:4]) in self.windows
+
+
+def heldout_stories(n: int, seed: int, training: TrainingText, max_tries: int = 50):
+    """n held-out 5-sentence stories whose prompt never occurs in the training text."""
+    out, i = [], 0
+    while len(out) < n and i < n * max_tries:
+        s = make_story(HELDOUT, seed, i, coda=False)
+        i += 1
+        if not training.has_prompt(s.sentences):
+            out.append(s)
+    return out
+
+
+def make_cloze(n: int, seed: int, training: TrainingText) -> dict[str, list[dict]]:
+    """{"ssc": [...], "tsc": [...]}: rows {id, group, prompt, positive, negative}."""
+    stories = heldout_stories(n * 3, seed, training)
+    ssc = [{"id": f"ssc-{s.id}", "group": s.plot, "prompt": s.prompt, "positive": s.ending,
+            "negative": s.wrong_ending} for s in stories[:n]]
+    by_key = defaultdict(list)
+    for s in stories:
+        by_key[(s.plot, s.ending_kind, s.good)].append(s)
+    tsc = []
+    for s in stories:
+        if len(tsc) >= n:
+            break
+        others = [o for o in by_key[(s.plot, s.ending_kind, s.good)]
+                  if o is not s and not (o.entities & s.entities)]
+        if others:
+            o = others[len(tsc) % len(others)]
+            tsc.append({"id": f"tsc-{s.id}", "group": s.plot, "prompt": s.prompt,
+                        "positive": s.ending, "negative": o.ending})
+    return {"ssc": ssc, "tsc": tsc}
