@@ -97,12 +97,13 @@ class TokenCounter:
     """Counts real (label != -100) and total positions the collator hands to the model."""
 
     def __init__(self, collate):
-        self.collate, self.real, self.total = collate, 0, 0
+        self.collate, self.real, self.total, self.batches = collate, 0, 0, 0
 
     def __call__(self, features):
         batch = self.collate(features)
         self.real += int((batch["labels"] != -100).sum())
         self.total += batch["labels"].numel()
+        self.batches += 1  # the loader may fetch a batch ahead of the last step: average per batch
         return batch
 
 
@@ -124,7 +125,7 @@ def train_throughput(scale_name, dataset, collate, rows, steps, warmup, context,
     timer = StepTimer(warmup)
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=counter, callbacks=[timer.callback])
     trainer.train()
-    per_step_real = counter.real / (warmup + steps)  # data are homogeneous: same mean per step
+    per_step_real = counter.real / counter.batches  # data are homogeneous: same mean per step
     tokens_s = per_step_real / timer.median_step_s()
     counts = counts_for_scale(scale, VOCAB, context)
     flops_s = tokens_s * counts.flops_per_token_attn

@@ -86,9 +86,9 @@ def test_model_setup_interleaved_twist_and_errors(source, tmp_path):
     assert twist.record["init"] == "twist" and twist.config.vocab_size == vocab.vocab_size(K)
     assert twist.tokenizer is units_only.tokenizer
     assert setup_from_text_lm("speech", _model_args(), units_only, seed=0) is None  # random init by scale
-    for mode, kw, field in [("interleaved", {}, "--base_model"),
+    for mode, kw, field in [("interleaved", {}, "--base-model"),
                             ("interleaved", {"base_model": str(base), "scale": "tiny-50k"}, "--scale"),
                             ("interleaved", {"base_model": str(base), "global_batch": None}, "--global_batch"),
-                            ("text", {"base_model": str(base)}, "--base_model")]:
+                            ("text", {"base_model": str(base)}, "--base-model")]:
         with pytest.raises(ConfigError, match=field):
             setup_from_text_lm(mode, _model_args(**kw), units_only, seed=0)

@@ -158,11 +158,11 @@ class Demo:
             for scale, tokens, epochs in cells:
                 # a budget beyond the pool repeats it: the fewest epochs that fit (multi-epoch by necessity)
                 fit_epochs = max(1.0, tokens / (0.97 * pool))
-                epochs = max(epochs or 1.0, fit_epochs)
+                epochs = round(max(epochs or 1.0, fit_epochs), 2)
                 tag = f"{scale}_D{tokens // 1000}k" + (f"_e{epochs:g}" if epochs > 1 else "")
                 runs.append(dict(
                     scale=scale, dataset=str(dataset), mode=mode, budget_tokens=tokens,
-                    epochs=round(epochs, 3), context=p.context, global_batch=p.global_batch,
+                    epochs=epochs, context=p.context, global_batch=p.global_batch,
                     per_device_train_batch_size=p.global_batch, output_dir=str(self.paths["runs"] / mode / tag),
                     min_warmup_steps=0, warmup_fraction=0.05, curve_points=p.curve_points,
                     checkpoints=2, seed=self.seed, logging_steps=50, disable_tqdm=True,

@@ -40,7 +40,7 @@ PRESETS: dict[str, Preset] = {
         budgets=(15_000, 30_000, 60_000),
         multi_epoch=(("tiny-100k", 60_000, 4.0),),
         context=128, pairs_per_phenomenon=4, cloze_questions=12, wuggy_items=10,
-        text_vocab=256, bootstrap=50, curve_points=4,
+        text_vocab=512, bootstrap=50, curve_points=4,
     ),
     "tiny": Preset(
         name="tiny", train_hours=6.0, test_stories=60, k=100,

@@ -47,14 +47,14 @@ def setup_from_text_lm(mode: str, model_args, source, seed: int) -> ModelSetup |
     """
     base = getattr(model_args, "base_model", None)
     if mode == "interleaved" and not base:
-        raise ConfigError("--base_model", "interleaved runs start from a text LM: give its folder or Hub id "
+        raise ConfigError("--base-model", "interleaved runs start from a text LM: give its folder or Hub id "
                                           "(paper: Qwen/Qwen2.5-0.5B)")
     if not base:
         return None
     if mode not in ("interleaved", "speech"):
-        raise ConfigError("--base_model", f"a {mode!r} run does not start from a text LM; drop --base_model")
+        raise ConfigError("--base-model", f"a {mode!r} run does not start from a text LM; drop --base-model")
     if model_args.scale:
-        raise ConfigError("--scale", "runs from a text LM take their size from --base_model; drop --scale")
+        raise ConfigError("--scale", "runs from a text LM take their size from --base-model; drop --scale")
     if not model_args.global_batch:
         raise ConfigError("--global_batch", "runs from a text LM have no scale table: give sequences per update")
     model, tokenizer = load_base_model(base, attn_implementation=model_args.attn_implementation)

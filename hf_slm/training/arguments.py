@@ -47,7 +47,7 @@ class DataArguments:
 class RecipeArguments:
     min_lr: float = field(default=5e-5, metadata={"help": "End of the cosine (cosine_with_min_lr)."})
     min_warmup_steps: int = field(default=100, metadata={
-        "help": "Warmup = max(min_warmup_steps, warmup_fraction × steps) (paper: 100, 1%). Tiny CPU demos "
+        "help": "Warmup = max(min_warmup_steps, warmup_fraction × steps) (paper: 100 and 0.01). Tiny CPU demos "
                 "of a few dozen steps set 0 so the run is not all warmup."})
     warmup_fraction: float = field(default=0.01)
     curve_points: int = field(default=10, metadata={"help": "Test-loss evaluations along the run when eval_steps is unset."})
