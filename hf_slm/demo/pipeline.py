@@ -10,6 +10,7 @@ resumable machinery (synthesis and extraction shards, training checkpoints, eval
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -117,15 +118,16 @@ class Demo:
         return {"counts": summary.get("counts", summary)}
 
     def synth_benchmarks(self) -> dict:
-        from hf_slm.synth.benchmarks import BenchmarksConfig, synth_benchmarks
+        from hf_slm.synth.build_benchmarks import BenchmarkConfig, synth_benchmarks
 
         p = self.preset
-        info = synth_benchmarks(BenchmarksConfig(
+        # held-out by construction: nothing in the benchmarks occurs in the training stories
+        folders = synth_benchmarks(BenchmarkConfig(
             out=str(self.paths["bench"]), seed=self.seed, voices=list(VOICES), workers=p.workers,
             pairs_per_phenomenon=p.pairs_per_phenomenon, cloze_questions=p.cloze_questions,
-            wuggy_items=p.wuggy_items, codebook=str(self.paths["codebook"]),
-            exclude_dataset=str(self.paths["units"]), quiet=True))
-        return {"tasks": info}
+            words=p.wuggy_items, codebook=str(self.paths["codebook"]),
+            exclude_from=str(self.paths["audio"]), quiet=True))
+        return {"tasks": sorted(folders)}
 
     def build_text_side(self) -> dict:
         """The same stories as text, same train/test split, with a tokenizer trained on them."""
@@ -159,7 +161,8 @@ class Demo:
                 # a budget beyond the pool repeats it: the fewest epochs that fit (multi-epoch by necessity)
                 fit_epochs = max(1.0, tokens / (0.97 * pool))
                 epochs = round(max(epochs or 1.0, fit_epochs), 2)
-                tag = f"{scale}_D{tokens // 1000}k" + (f"_e{epochs:g}" if epochs > 1 else "")
+                # the mode is part of the name: model repos of both modes sit side by side on the Hub
+                tag = f"{mode}-{scale}-D{tokens // 1000}k" + (f"-e{epochs:g}" if epochs > 1 else "")
                 runs.append(dict(
                     scale=scale, dataset=str(dataset), mode=mode, budget_tokens=tokens,
                     epochs=epochs, context=p.context, global_batch=p.global_batch,
@@ -170,14 +173,20 @@ class Demo:
         return runs
 
     def train_grid(self) -> dict:
+        from tqdm.auto import tqdm
+
         from hf_slm.training.run import run_training
 
         runs = self.grid()
-        for i, values in enumerate(runs, 1):
-            self.log(f"[demo] train {i}/{len(runs)}: {values['mode']} {Path(values['output_dir']).name}")
-            rec = run_training(**values)
-            self.log(f"[demo]   N={rec.n_params:,} D={rec.tokens_seen:,} epochs={rec.epochs:.2f} "
-                     f"test loss {rec.final_test_loss:.4f} ({rec.wall_time_s:.1f} s)")
+        bar = tqdm(runs, desc="train grid", unit="run")
+        for values in bar:
+            name = Path(values["output_dir"]).name
+            bar.set_postfix_str(name)
+            # Trainer prints its log dicts to stdout; each run keeps them in its own train.log
+            with _stdout_to(Path(values["output_dir"]).parent / f"{name}.train.log"):
+                rec = run_training(**values)
+            bar.write(f"[demo] {name}: N={rec.n_params:,} D={rec.tokens_seen:,} epochs={rec.epochs:.2f} "
+                      f"test loss {rec.final_test_loss:.4f} ({rec.wall_time_s:.1f} s)")
         return {"runs": len(runs)}
 
     def evaluate_runs(self) -> dict:
@@ -185,8 +194,10 @@ class Demo:
         from hf_slm.scoring.benchmark import EvalOptions
         from hf_slm.scoring.run_eval import evaluate_run, is_evaluated
 
+        from tqdm.auto import tqdm
+
         done = 0
-        for run_dir in find_runs(self.paths["runs"]):
+        for run_dir in tqdm(find_runs(self.paths["runs"]), desc="evaluate", unit="run"):
             mode = run_dir.parent.name
             if is_evaluated(run_dir, self.paths["bench"]):
                 continue
@@ -222,6 +233,13 @@ class Demo:
         return {"files": [str(p.relative_to(self.out)) for p in paths]}
 
 
+@contextlib.contextmanager
+def _stdout_to(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f, contextlib.redirect_stdout(f):
+        yield
+
+
 def _counts(meta: dict, split: str) -> dict:
     counts = (meta or {}).get("counts", {}).get(split, {})
     return {k: counts[k] for k in ("rows", "seconds") if k in counts}
@@ -243,4 +261,12 @@ def run_demo(out: str | Path, preset: str = "tiny", seed: int = 0) -> dict:
 
         return plan_paper(out)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # hundreds of one-shard writes
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # per-checkpoint "Loading weights" bars; the demo has its own
+    hf_logging.set_verbosity_error()
     return Demo(out, get_preset(preset), seed=seed).run()

@@ -28,6 +28,9 @@ class ModelArguments:
         "help": "Sequences per optimizer update; default the scale's batch (paper Table 1). Gradient "
                 "accumulation = global_batch / (per_device_train_batch_size × processes)."})
     attn_implementation: str = field(default="sdpa", metadata={"help": "sdpa | flash_attention_2 | eager"})
+    base_model: str | None = field(default=None, metadata={
+        "help": "Text LM (folder or Hub id) to start from instead of a scale: --mode interleaved (SIMS), "
+                "or TWIST with --mode speech (see hf_slm.interleave)."})
 
 
 @dataclass

@@ -10,6 +10,7 @@ folder whose run.json says "completed" is skipped; one with checkpoints resumes 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import time
@@ -44,6 +45,7 @@ def train(args: ParsedArgs, callbacks: list | None = None) -> RunRecord:
 
     from hf_slm.data.lm import get_builder
     from hf_slm.data.windows import FlattenCollator
+    from hf_slm.interleave.model_setup import setup_from_text_lm
     from hf_slm.training.model import init_model, model_config
     from hf_slm.units.dataset import load_unit_dataset
 
@@ -59,11 +61,18 @@ def train(args: ParsedArgs, callbacks: list | None = None) -> RunRecord:
     if not args.data.dataset:
         raise ConfigError("--dataset", "is required: a unit dataset folder or Hub id")
     choice(args.data.packing, PACKINGS, "--packing")
-    get_scale(args.model.scale or "")  # fail on a typo before fetching any data
+    if not args.model.base_model and args.data.mode != "interleaved":  # those take their size from the text LM
+        get_scale(args.model.scale or "")  # fail on a typo before fetching any data
     source = load_unit_dataset(args.data.dataset)
     mode = args.data.mode or source.meta.get("mode") or "speech"
     builder = get_builder(mode)
-    scale, config, counts = model_config(args.model, source.tokenizer)
+    # a run from a text LM (SIMS interleaved, TWIST) takes model, size and tokenizer from it
+    setup = setup_from_text_lm(mode, args.model, source, int(args.train.get("seed") or 0))
+    if setup is not None:
+        source = dataclasses.replace(source, tokenizer=setup.tokenizer)
+        scale, config, counts = setup.scale, setup.config, setup.counts
+    else:
+        scale, config, counts = model_config(args.model, source.tokenizer)
     budget = plan_budget(counts.n_params, args.model.context, args.model.global_batch or scale.batch_sequences,
                          args.data.budget_tokens, args.data.budget_ratio, args.data.epochs)
     values = derive_training_values(args.train, args.recipe, budget)
@@ -81,9 +90,13 @@ def train(args: ParsedArgs, callbacks: list | None = None) -> RunRecord:
     record.tokens_per_modality = data.tokens_per_modality
     record.extra.update(test_tokens=data.test_tokens, test_pad_tokens=data.test_pad_tokens)
     record.unique_tokens = data.unique_tokens
+    record.extra.update(getattr(data, "record_extra", {}))  # e.g. the interleaved mixture as realised
+    if setup is not None:
+        record.base_model = setup.base_model
+        record.extra.update(setup.record)
     previous_wall = old.wall_time_s if old is not None else 0.0
     start = time.time()
-    model = init_model(config, args.model, seed)
+    model = setup.model if setup is not None else init_model(config, args.model, seed)
     collator = FlattenCollator(source.tokenizer.eos_token_id) if args.data.packing == "flatten" else default_data_collator
     trainer = Trainer(
         model=model, args=training_args, train_dataset=data.train, eval_dataset=data.test,
