@@ -2,6 +2,7 @@
 
     python benchmarks/bench_units.py                 # offline mel encoder + K=500 k-means; tiny HuBERT on CPU
     python benchmarks/bench_units.py --hubert base   # HuBERT-base shape (random weights), bf16 on a GPU
+    python benchmarks/bench_units.py --json out.json # also write every printed record to one JSON file
 
 Audio is generated (no downloads); HuBERT weights are random with the real architecture, which
 costs the same compute as the trained model. Times exclude model construction and one warm-up.
@@ -44,6 +45,7 @@ def run(pipe, waves, label: str, rate: int = 16000) -> dict:
            "real_time_factor": round(audio / dt, 1), "frames_per_second": round(frames / dt),
            "units_per_second": round(units / dt)}
     print(json.dumps(res))
+    RESULTS.append(res)
     return res
 
 
@@ -70,6 +72,7 @@ def extract_end_to_end(seconds: float, cb) -> dict:
            "audio_seconds": round(st["seconds"], 1), "wall_seconds": round(dt, 3),
            "real_time_factor": round(st["seconds"] / dt, 1), "units_per_second": round(st["units"] / dt)}
     print(json.dumps(res))
+    RESULTS.append(res)
     return res
 
 
@@ -82,8 +85,20 @@ def main() -> int:
     ap.add_argument("--hubert-seconds", type=float, default=None)
     ap.add_argument("--k", type=int, default=500)
     ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--json", type=Path, help="also write the machine and every result here")
     args = ap.parse_args()
+    try:
+        return _main(args)
+    finally:
+        if args.json:
+            args.json.write_text(json.dumps({"machine": MACHINE, "results": RESULTS}, indent=2) + "\n")
 
+
+MACHINE: dict = {}
+RESULTS: list[dict] = []  # every record `run` and `extract_end_to_end` print, for --json
+
+
+def _main(args) -> int:
     import torch
 
     from hf_slm.units.encoders import build_encoder
@@ -91,6 +106,8 @@ def main() -> int:
     from hf_slm.units.quantizer import Codebook
 
     rng = np.random.default_rng(0)
+    MACHINE.update({"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+                    "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None})
     print(json.dumps({"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
                       "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}))
     waves = clips(args.seconds, 10.0)

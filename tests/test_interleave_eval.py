@@ -103,3 +103,25 @@ def test_speech_modalities_need_an_interleaved_tokenizer(modality):
     tok = text_tokenizer("llama")
     with pytest.raises(ConfigError):
         cross_modal_groups(columns(cloze_questions(K)), modality, tok, None, [])
+
+
+def test_speech_heldout_loss_scores_units_after_the_marker():
+    from datasets import Dataset
+
+    from hf_slm.interleave.eval import speech_heldout_loss
+
+    tok = text_tokenizer("llama")
+    model = tiny_model(len(tok))
+    layout = extend_text_lm(model, tok, K)
+    docs = [[1, 5, 5, 9, 2], [0, 15, 3]]
+    got = speech_heldout_loss(LoadedLM(model=model, tokenizer=tok, device=torch.device("cpu")),
+                              Dataset.from_dict({"units": docs + [[]]}), EvalOptions())
+    total, n = 0.0, 0
+    for units in docs:  # by hand: [bos, <speech>] then units + eos are the targets
+        ids = torch.tensor([[tok.bos_token_id, layout.speech_id] + layout.unit_ids(units) + [layout.eos_id]])
+        with torch.no_grad():
+            logp = model(ids).logits.log_softmax(-1)[0, 1:-1]
+        total -= float(logp.gather(1, ids[0, 2:, None]).sum())
+        n += ids.shape[1] - 2
+    assert got["n_docs"] == 2 and got["n_tokens"] == n
+    assert abs(got["value"] - total / n) < 1e-4

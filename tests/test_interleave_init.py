@@ -55,6 +55,15 @@ def test_pad_is_a_fresh_token_never_eos_bos_unit_or_marker(kind):
     assert tok.decode([layout.pad_id]) == tok.pad_token
 
 
+def test_a_pad_that_is_an_ordinary_word_is_replaced():
+    tok = text_tokenizer("llama")
+    word = tok.convert_ids_to_tokens(tok("the", add_special_tokens=False)["input_ids"])[0]
+    tok.pad_token = word  # a real token as pad would be masked out of the loss wherever it occurs
+    word_id = tok.pad_token_id
+    layout = extend_text_lm(tiny_model(len(tok)), tok, K)
+    assert layout.pad_id != word_id and layout.pad_id >= layout.text_vocab
+
+
 def test_existing_distinct_pad_is_kept():
     tok = text_tokenizer("llama")
     tok.add_special_tokens({"pad_token": "<|mypad|>"})

@@ -62,14 +62,53 @@ def test_checkpoint_keeps_text_ids_and_reopens_as_interleaved(trained):
     assert torch.count_nonzero(moved) > 0  # training updated the text LM's transformer
 
 
-def test_cross_modal_evaluation_of_the_run(trained):
-    from hf_slm.interleave.eval import evaluate_interleaved_run
+def test_hf_slm_eval_scores_the_run_in_every_modality(trained):
+    """The evaluation stage's evaluate_run dispatches interleaved runs to hf_slm.interleave.eval."""
     from hf_slm.scoring.benchmark import EvalOptions
+    from hf_slm.scoring.run_eval import evaluate_run
     from hf_slm.synth.schema import write_benchmark
 
     root, _, out = trained
     write_benchmark(root / "bench" / "ssc", cloze_questions(K))
-    record = evaluate_interleaved_run(out, root / "bench", EvalOptions(n_boot=20, device="cpu"))
-    assert {"ssc", "ssc_t2s", "ssc_s2t", "ssc_t", "ssc_t_base"} <= set(record.scores)
+    record = evaluate_run(out, root / "bench", options=EvalOptions(n_boot=20, device="cpu"))
+    assert {"ssc", "ssc_t2s", "ssc_s2t", "ssc_t", "ssc_t_base"} == set(record.scores)
     saved = json.loads((out / "run.json").read_text())
     assert all(0.0 <= saved["scores"][k]["value"] <= 1.0 for k in record.scores)
+    held = saved["eval_test_loss"]
+    assert held["modality"] == "S" and 0.0 < held["value"] < 10.0 and held["n_docs"] == 12
+
+
+def test_twist_run_from_the_same_text_lm(trained):
+    """`--mode speech --base-model DIR`: the text LM's transformer with the data's unit vocabulary."""
+    from transformers import AutoModelForCausalLM
+
+    from hf_slm.training import run_training
+    from hf_slm.units import vocab
+
+    root, base, _ = trained
+    out = root / "twist"
+    record = run_training(mode="speech", base_model=str(base), dataset=str(root / "units"), context=64,
+                          global_batch=4, budget_tokens=4 * 64 * 2, min_warmup_steps=0, curve_points=1,
+                          checkpoints=1, output_dir=str(out), disable_tqdm=True, use_cpu=True)
+    assert record.status == "completed" and record.base_model == str(base) and record.extra["init"] == "twist"
+    assert record.vocab_size == vocab.vocab_size(K) and record.tokens_per_modality == {"speech": 4 * 64 * 2}
+    model = AutoModelForCausalLM.from_pretrained(out)
+    assert model.get_input_embeddings().weight.shape[0] == vocab.vocab_size(K)
+
+
+def test_mixture_flags_reach_the_data_and_bad_ones_stop_early(trained, tmp_path):
+    from hf_slm.errors import ConfigError
+    from hf_slm.training import run_training
+
+    root, base, _ = trained
+    common = dict(mode="interleaved", base_model=str(base), dataset=str(root / "units"), context=64, global_batch=4,
+                  budget_tokens=4 * 64, min_warmup_steps=0, curve_points=1, checkpoints=1, disable_tqdm=True,
+                  use_cpu=True)
+    record = run_training(output_dir=str(tmp_path / "all"), mix_text=0.0, mix_interleaved=1.0, mix_speech=0.0,
+                          interleave_method="word", speech_fraction=0.5, **common)
+    info = record.extra["interleave"]
+    assert info["method"] == "word" and set(info["docs_per_stream"]) == {"interleaved"}
+    assert abs(info["realised_speech_word_fraction"] - 0.5) < 0.1
+    with pytest.raises(ConfigError, match="interleave-method"):
+        run_training(output_dir=str(tmp_path / "bad"), interleave_method="sentence", **common)
+    assert not (tmp_path / "bad").exists()

@@ -54,3 +54,12 @@ def _twice_in_one_process(text):
     a = e.synth(text, "en-us").samples
     b = e.synth(text, "en-us").samples
     return bool(len(a) == len(b) and np.array_equal(a, b))
+
+
+def test_unusable_engine_fails_tasks_instead_of_hanging():
+    from hf_slm.synth.fresh import Failed, FreshPool
+    from hf_slm.synth.tts import _synth_task
+
+    with FreshPool("no-such-tts", 1) as pool:
+        (res,) = pool.map(_synth_task, [("hello", "en-us")])
+    assert isinstance(res, Failed) and "no-such-tts" in res.reason

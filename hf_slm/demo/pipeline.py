@@ -10,7 +10,6 @@ resumable machinery (synthesis and extraction shards, training checkpoints, eval
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -145,7 +144,11 @@ class Demo:
 
     # ---- models ------------------------------------------------------------------------------
     def grid(self) -> list[dict]:
-        """Every run of both modes: scales × budgets (+ multi-epoch runs), as run_training values."""
+        """Every run of both modes: scales × budgets (+ multi-epoch runs), as run_training values.
+
+        Both modes get the same token budgets. The stories' text is several times shorter than
+        their units, so text runs past the text pool repeat it (epochs > 1, recorded per run).
+        """
         from hf_slm.units.dataset import load_unit_dataset
 
         p = self.preset
@@ -153,10 +156,8 @@ class Demo:
         for mode in MODES:
             dataset = self.paths["units" if mode == "speech" else "text"]
             pool = _train_tokens(load_unit_dataset(dataset))
-            # text is ~8x shorter than units for the same stories: scale its budgets to the same data share
-            share = 1.0 if mode == "speech" else pool / _train_tokens(load_unit_dataset(self.paths["units"]))
-            cells = [(s, int(d * share), None) for s in p.scales for d in p.budgets]
-            cells += [(s, int(d * share), e) for s, d, e in p.multi_epoch]
+            cells = [(s, d, None) for s in p.scales for d in p.budgets]
+            cells += [(s, d, e) for s, d, e in p.multi_epoch]
             for scale, tokens, epochs in cells:
                 # a budget beyond the pool repeats it: the fewest epochs that fit (multi-epoch by necessity)
                 fit_epochs = max(1.0, tokens / (0.97 * pool))
@@ -173,39 +174,31 @@ class Demo:
         return runs
 
     def train_grid(self) -> dict:
-        from tqdm.auto import tqdm
-
+        from hf_slm.demo.workers import run_parallel
         from hf_slm.training.run import run_training
 
         runs = self.grid()
-        bar = tqdm(runs, desc="train grid", unit="run")
-        for values in bar:
-            name = Path(values["output_dir"]).name
-            bar.set_postfix_str(name)
-            # Trainer prints its log dicts to stdout; each run keeps them in its own train.log
-            with _stdout_to(Path(values["output_dir"]).parent / f"{name}.train.log"):
-                rec = run_training(**values)
-            bar.write(f"[demo] {name}: N={rec.n_params:,} D={rec.tokens_seen:,} epochs={rec.epochs:.2f} "
-                      f"test loss {rec.final_test_loss:.4f} ({rec.wall_time_s:.1f} s)")
+
+        def report(values, rec, bar):
+            bar.write(f"[demo] {Path(values['output_dir']).name}: N={rec.n_params:,} D={rec.tokens_seen:,} "
+                      f"epochs={rec.epochs:.2f} test loss {rec.final_test_loss:.4f} ({rec.wall_time_s:.1f} s)")
+
+        # Trainer prints its log dicts to stdout; each run keeps them in its own train.log
+        run_parallel(run_training, runs, workers=self.preset.workers, desc="train grid",
+                     cost=lambda v: v["budget_tokens"] * _scale_params(v["scale"]),
+                     log_path=lambda v: Path(v["output_dir"] + ".train.log"), on_done=report)
         return {"runs": len(runs)}
 
     def evaluate_runs(self) -> dict:
+        from hf_slm.demo.workers import run_parallel
         from hf_slm.runrecord import find_runs
-        from hf_slm.scoring.benchmark import EvalOptions
-        from hf_slm.scoring.run_eval import evaluate_run, is_evaluated
+        from hf_slm.scoring.run_eval import is_evaluated
 
-        from tqdm.auto import tqdm
-
-        done = 0
-        for run_dir in tqdm(find_runs(self.paths["runs"]), desc="evaluate", unit="run"):
-            mode = run_dir.parent.name
-            if is_evaluated(run_dir, self.paths["bench"]):
-                continue
-            options = EvalOptions(modality="units" if mode == "speech" else "text",
-                                  n_boot=self.preset.bootstrap, seed=self.seed)
-            evaluate_run(run_dir, self.paths["bench"], options=options)
-            done += 1
-        return {"evaluated": done}
+        jobs = [{"run_dir": str(d), "bench_dir": str(self.paths["bench"]), "mode": d.parent.name,
+                 "n_boot": self.preset.bootstrap, "seed": self.seed}
+                for d in find_runs(self.paths["runs"]) if not is_evaluated(d, self.paths["bench"])]
+        run_parallel(_evaluate_one, jobs, workers=self.preset.workers, desc="evaluate")
+        return {"evaluated": len(jobs)}
 
     # ---- analysis ----------------------------------------------------------------------------
     def fit_laws(self) -> dict:
@@ -233,11 +226,19 @@ class Demo:
         return {"files": [str(p.relative_to(self.out)) for p in paths]}
 
 
-@contextlib.contextmanager
-def _stdout_to(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f, contextlib.redirect_stdout(f):
-        yield
+def _scale_params(name: str) -> int:
+    from hf_slm.modeling import counts_for_scale, get_scale
+
+    return counts_for_scale(get_scale(name), 128, 256).n_params
+
+
+def _evaluate_one(run_dir: str, bench_dir: str, mode: str, n_boot: int, seed: int):
+    """One run's evaluation (a module-level function, so a worker process can import it)."""
+    from hf_slm.scoring.benchmark import EvalOptions
+    from hf_slm.scoring.run_eval import evaluate_run
+
+    options = EvalOptions(modality="units" if mode == "speech" else "text", n_boot=n_boot, seed=seed)
+    evaluate_run(run_dir, bench_dir, options=options)
 
 
 def _counts(meta: dict, split: str) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hf_slm.demo.workers import default_workers
 from hf_slm.errors import ConfigError
 
 
@@ -28,7 +29,7 @@ class Preset:
     wuggy_items: int = 40
     text_vocab: int = 512
     bootstrap: int = 200
-    workers: int = 2
+    workers: int = field(default_factory=default_workers)  # processes for synthesis, training, evaluation
     curve_points: int = 6
     extras: dict = field(default_factory=dict)
 
@@ -46,7 +47,7 @@ PRESETS: dict[str, Preset] = {
         name="tiny", train_hours=6.0, test_stories=60, k=100,
         scales=("tiny-50k", "tiny-250k", "tiny-1m"),
         budgets=(100_000, 200_000, 400_000),
-        multi_epoch=(("tiny-250k", 1_600_000, 4.0), ("tiny-1m", 1_600_000, 4.0)),
+        multi_epoch=(("tiny-250k", 800_000, 4.0), ("tiny-1m", 800_000, 4.0)),
         context=256, pairs_per_phenomenon=40, cloze_questions=150, wuggy_items=100,
         text_vocab=1024, bootstrap=500,
     ),

@@ -9,6 +9,7 @@ counted on the windows actually trained on; the realised speech fraction goes to
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ from hf_slm.errors import ConfigError
 from hf_slm.interleave.layout import InterleaveLayout, layout_from_tokenizer
 from hf_slm.interleave.mixture import EpochDocs, MixConfig, build_epoch
 from hf_slm.interleave.sequence import Counts
+from hf_slm.interleave.spans import SpanConfig
 
 CHUNK = 1024  # rows rendered at a time while an epoch's windows fill
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,6 +48,14 @@ def _fill(split, order, tokenizer, layout, mix, epoch, n_tokens) -> tuple[np.nda
             return np.concatenate(parts), seen
     raise ConfigError("--budget_tokens/--epochs", f"an epoch needs {n_tokens} tokens but the train split renders "
                                                   f"to {total}; lower D or raise --epochs")
+
+
+def mix_from_args(data_args, seed: int) -> MixConfig:
+    """The mixture of a run from its data arguments (--mix_* --interleave_method ...), checked."""
+    return MixConfig(ratios={"text": data_args.mix_text, "interleaved": data_args.mix_interleaved,
+                             "speech": data_args.mix_speech},
+                     spans=SpanConfig(data_args.interleave_method, data_args.speech_fraction,
+                                      data_args.interleave_span), seed=seed).check()
 
 
 def modality_counts(windows: np.ndarray, layout: InterleaveLayout) -> dict[str, int]:
@@ -94,6 +105,8 @@ def build_interleaved_dataset(source, budget, seed: int, mode: str = "interleave
         "realised_speech_word_fraction": counts.speech_word_fraction,
         "docs_per_stream": dict(counts.docs), "fallbacks": fallbacks, "skipped_rows": len({s["id"] for s in skips}),
         "skip_reasons": dict(Counter(s["reason"] for s in skips))}}
+    logger.info("interleaved data: %d epochs rendered, speech word fraction %.3f (target %.3f), docs %s",
+                n_epochs, counts.speech_word_fraction, mix.spans.speech_fraction, dict(counts.docs))
     return InterleavedLMData(
         train=WindowDataset(windows, order_w), test=WindowDataset(test_windows, pad_id=layout.pad_id),
         unique_tokens=int(pool * ctx), test_tokens=int(test_windows.size - n_pad), test_pad_tokens=int(n_pad),

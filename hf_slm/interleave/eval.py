@@ -99,6 +99,9 @@ def evaluate_cross_modal(lm: LoadedLM, bench_dir: str | Path, options: EvalOptio
     prefix = prefix_ids(lm.tokenizer, options.prefix)
     folders = task_folders(bench_dir)
     if tasks is not None:
+        unknown = sorted(set(tasks) - set(folders))
+        if unknown:
+            raise ConfigError("--tasks", f"{unknown} not found in {bench_dir} (found {sorted(folders)})")
         folders = {t: f for t, f in folders.items() if t in tasks}
     out: dict[str, dict] = {}
     for task, folder in folders.items():
@@ -121,39 +124,49 @@ def text_reference(base_model: str | Path, bench_dir: str | Path, options: EvalO
 
     options = (options or EvalOptions()).validate()
     lm = lm or load_lm(base_model, device=options.device, field="--base-model")
-    scores = evaluate_cross_modal(lm, bench_dir, options, modalities=("T",), tasks=CLOZE_TASKS)
+    from hf_slm.synth.schema import task_folders
+
+    cloze = [t for t in task_folders(bench_dir) if t in CLOZE_TASKS]
+    scores = evaluate_cross_modal(lm, bench_dir, options, modalities=("T",), tasks=cloze)
     return {f"{k}_base": dict(v, base_model=str(base_model)) for k, v in scores.items()}
 
 
-def evaluate_interleaved_run(run_dir: str | Path, bench_dir: str | Path, options: EvalOptions | None = None,
-                             tasks: Sequence[str] | None = None, reference: bool = True):
-    """Score an interleaved run folder in every modality (+ its base LM's text reference) into run.json."""
-    import time
 
-    from hf_slm.hub.model_index import update_model_index
-    from hf_slm.runrecord import RUN_FILE, RunRecord
+def score_interleaved_run(lm: LoadedLM, record, bench_dir: str | Path, options: EvalOptions | None = None,
+                          tasks: Sequence[str] | None = None, reference: bool = True) -> dict[str, dict]:
+    """What an interleaved run's run.json gets: every modality, plus its base LM's text reference.
+
+    The base model is loaded first, so an unavailable one stops before any scoring or writing.
+    """
     from hf_slm.scoring.lm import load_lm
 
     options = (options or EvalOptions()).validate()
-    run_dir = Path(run_dir)
-    if not (run_dir / RUN_FILE).exists():
-        raise ConfigError("--model", f"{run_dir} has no {RUN_FILE}: not a hf-slm run folder")
-    record = RunRecord.load(run_dir)
-    if record.mode != "interleaved":
-        raise ConfigError("--model", f"{run_dir} is a {record.mode!r} run; use `hf-slm eval` for it")
-    # load both models before scoring anything: an unavailable base model stops here, nothing written
-    lm = load_lm(run_dir, device=options.device)
-    base = load_lm(record.base_model, device=options.device, field="--base-model") \
-        if reference and record.base_model else None
-    start = time.perf_counter()
+    base = record.base_model if reference else None
+    base_lm = load_lm(base, device=options.device, field="--base-model") if base else None
     scores = evaluate_cross_modal(lm, bench_dir, options, tasks=tasks)
-    if base is not None:
-        scores.update(text_reference(record.base_model, bench_dir, options, lm=base))
-    record.scores.update(scores)
-    record.extra["evaluation"] = {
-        "benchmarks": str(bench_dir), "tasks": sorted(scores), "modalities": list(MODALITIES),
-        "convention": options.convention, "prefix": options.prefix, "share_prompt": options.share_prompt,
-        "n_boot": options.n_boot, "seed": options.seed, "wall_time_s": round(time.perf_counter() - start, 3)}
-    record.save(run_dir)
-    update_model_index(run_dir, record)
-    return record
+    if base_lm is not None:
+        scores.update(text_reference(base, bench_dir, options, lm=base_lm))
+    return scores
+
+
+def speech_heldout_loss(lm: LoadedLM, split, options: EvalOptions | None = None,
+                        max_docs: int | None = None) -> dict:
+    """Test loss of an interleaved model on speech-only documents: ``P <speech>`` then units + EOS.
+
+    The speech stream as trained (hf_slm.scoring.heldout scores bare units, which an interleaved
+    model never saw without their marker). Nats per unit/EOS token; documents cut to the context.
+    """
+    options = (options or EvalOptions()).validate()
+    layout = layout_from_tokenizer(lm.tokenizer)
+    if max_docs is not None:
+        split = split.select(range(min(max_docs, len(split))))
+    context = tuple(prefix_ids(lm.tokenizer, options.prefix)) + (layout.speech_id,)
+    limit = getattr(lm.model.config, "max_position_embeddings", None) or 10**9
+    reqs = [Request(context, tuple(layout.unit_ids(units) + [layout.eos_id])[:max(limit - len(context), 1)])
+            for units in split["units"] if len(units)]
+    if not reqs:
+        raise ConfigError("--dataset", "the test split has no speech documents")
+    scores = score_requests(lm.model, reqs, lm.pad_id, options.batch_size, options.progress)
+    n = sum(sc.n for sc in scores)
+    return {"value": sum(sc.sum_nll for sc in scores) / n, "n_tokens": n, "n_docs": len(reqs),
+            "modality": "S", "prefix": options.prefix}

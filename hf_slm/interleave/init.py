@@ -40,14 +40,16 @@ def load_base_model(name_or_path: str, field: str = "--base-model", dtype=torch.
 def choose_pad(tokenizer) -> str | None:
     """The pad token to add, or None when the existing one is safe to keep.
 
-    A pad is safe only if it is its own token: packing masks pad positions out of the labels, so a
-    pad equal to eos would hide every document end from the loss (the model never learns to stop),
-    and one equal to bos/unk would hide those. Qwen2.5 (pad == eos) and Llama-3 (no pad) both get a
-    fresh pad token; it is never a training target and never attended to.
+    A pad is safe only if it is a special token of its own: packing masks every pad position out of
+    the labels, so a pad equal to eos would hide every document end from the loss (the model never
+    learns to stop), one equal to bos/unk would hide those, and one that is an ordinary word would
+    hide that word wherever it occurs. Qwen2.5 (pad == eos) and Llama-3 (no pad) both get a fresh
+    pad token; it is never a training target and never attended to.
     """
     pad = tokenizer.pad_token_id
     taken = {tokenizer.eos_token_id, tokenizer.bos_token_id, tokenizer.unk_token_id}
-    if pad is not None and pad not in taken:
+    added = tokenizer.added_tokens_decoder.get(pad) if pad is not None else None
+    if added is not None and added.special and pad not in taken:  # a declared special, not a word
         return None
     existing = tokenizer.get_vocab()
     for name in PAD_CANDIDATES:

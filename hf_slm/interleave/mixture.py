@@ -33,7 +33,7 @@ class MixConfig:
     def check(self) -> "MixConfig":
         bad = set(self.ratios) - set(STREAMS)
         if bad or any(v < 0 for v in self.ratios.values()) or sum(self.ratios.values()) <= 0:
-            raise ConfigError("--mix", f"ratios over {', '.join(STREAMS)} must be >= 0 and not all 0; "
+            raise ConfigError("--mix-text/--mix-interleaved/--mix-speech", f"ratios over {', '.join(STREAMS)} must be >= 0 and not all 0; "
                                        f"got {self.ratios}")
         self.spans.check()
         return self

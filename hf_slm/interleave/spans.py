@@ -33,7 +33,7 @@ class SpanConfig:
         if not 0.0 <= self.speech_fraction <= 1.0:
             raise ConfigError("--speech-fraction", f"must be in [0, 1], got {self.speech_fraction}")
         if self.method != "word" and not self.span >= 1:
-            raise ConfigError("--span", f"mean span length must be >= 1 word, got {self.span}")
+            raise ConfigError("--interleave-span", f"mean span length must be >= 1 word, got {self.span}")
         return self
 
 

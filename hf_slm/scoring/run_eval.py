@@ -47,7 +47,12 @@ def evaluate_run(run_dir: str | Path, bench_dir: str | Path, dataset: str | None
         raise ConfigError("--dataset", f"{dataset} has no test split")
     lm = load_lm(run_dir, device=options.device)
     start = time.perf_counter()
-    scores = evaluate_checkpoint(run_dir, bench_dir, options, tasks=tasks, lm=lm)
+    if record.mode == "interleaved":  # units after the text vocab + <speech>/<text>: hf_slm.interleave.eval
+        from hf_slm.interleave.eval import score_interleaved_run, speech_heldout_loss as heldout_loss
+
+        scores = score_interleaved_run(lm, record, bench_dir, options, tasks=tasks)
+    else:
+        scores = evaluate_checkpoint(run_dir, bench_dir, options, tasks=tasks, lm=lm)
     record.scores.update(scores)
     if units is not None:
         loss = heldout_loss(lm, units.splits["test"], options)

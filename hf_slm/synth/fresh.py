@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 _ENGINE = None  # the zygote's TTS engine (set by _zygote_init)
+_INIT_ERROR = None  # why the engine could not be built (a failing initializer would respawn forever)
 
 
 @dataclass
@@ -27,12 +28,15 @@ class Failed:
 
 
 def _zygote_init(tts_name: str, tts_options: dict) -> None:
-    global _ENGINE
+    global _ENGINE, _INIT_ERROR
     from hf_slm.synth.tts import build_tts
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    _ENGINE = build_tts(tts_name, **tts_options)
-    _ENGINE.warm_up()
+    try:
+        _ENGINE = build_tts(tts_name, **tts_options)
+        _ENGINE.warm_up()
+    except Exception as e:  # noqa: BLE001 - reported per task instead
+        _INIT_ERROR = f"{type(e).__name__}: {e}"
 
 
 def _read_all(fd: int) -> bytes:
@@ -46,6 +50,8 @@ def _read_all(fd: int) -> bytes:
 
 def _run_task(job: tuple[Callable, Any]) -> Any:
     fn, item = job
+    if _INIT_ERROR is not None:
+        return Failed(f"TTS engine unavailable: {_INIT_ERROR}")
     if not getattr(_ENGINE, "needs_fresh_state", False):
         try:
             return fn(_ENGINE, item)

@@ -13,13 +13,16 @@ from hf_slm.errors import ConfigError
 VITS_DEFAULT = "facebook/mms-tts-eng"
 
 
-def check(name: str, voices) -> None:
+def check(name: str, voices, load: bool = True) -> None:
+    """The package is installed and (load=True) the weights load here, before any output."""
     module = {"vits": "transformers", "kokoro": "kokoro"}[name]
     try:
         __import__(module)
     except ImportError:
         raise ConfigError("--tts", f"{name} needs the `{module}` package "
                                    f"(pip install {'hf-slm[neural-tts]' if name == 'kokoro' else module})") from None
+    if load:
+        build(name, check_first=False)
 
 
 class VitsTTS:
@@ -85,6 +88,7 @@ class KokoroTTS:
         return Synthesis(text, voice, wav, SAMPLE_RATE, words)
 
 
-def build(name: str, **options):
-    check(name, [])
+def build(name: str, check_first: bool = True, **options):
+    if check_first:
+        check(name, [], load=False)
     return VitsTTS(**options) if name == "vits" else KokoroTTS(**options)

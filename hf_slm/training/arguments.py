@@ -44,6 +44,14 @@ class DataArguments:
         "help": "eos: windows of EOS-joined documents (the paper); flatten: same windows, attention kept "
                 "within each document (DataCollatorWithFlattening, padding-free)."})
     max_test_tokens: int | None = field(default=None, metadata={"help": "Cap the test split (whole documents)."})
+    # --mode interleaved only (SIMS defaults; see hf_slm.interleave.spans / mixture)
+    mix_text: float = field(default=0.2024, metadata={"help": "Interleaved mode: share of text-only documents."})
+    mix_interleaved: float = field(default=0.5433, metadata={"help": "Interleaved mode: share of interleaved documents."})
+    mix_speech: float = field(default=0.2543, metadata={"help": "Interleaved mode: share of speech-only documents."})
+    interleave_method: str = field(default="poisson", metadata={
+        "help": "Interleaved mode: speech spans of Poisson(span) words | fixed span words | per word."})
+    speech_fraction: float = field(default=0.3, metadata={"help": "Interleaved mode: expected share of words as speech."})
+    interleave_span: float = field(default=10.0, metadata={"help": "Interleaved mode: λ (poisson) or span length (fixed)."})
 
 
 @dataclass

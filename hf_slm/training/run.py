@@ -45,6 +45,7 @@ def train(args: ParsedArgs, callbacks: list | None = None) -> RunRecord:
 
     from hf_slm.data.lm import get_builder
     from hf_slm.data.windows import FlattenCollator
+    from hf_slm.interleave.data import mix_from_args
     from hf_slm.interleave.model_setup import setup_from_text_lm
     from hf_slm.training.model import init_model, model_config
     from hf_slm.units.dataset import load_unit_dataset
@@ -83,7 +84,8 @@ def train(args: ParsedArgs, callbacks: list | None = None) -> RunRecord:
                             extra={"budget": budget.as_dict(), "packing": args.data.packing})
     if old is not None:
         check_same_run(old, record, out_dir)
-    data = builder(source, budget, seed=data_seed, mode=mode, max_test_tokens=args.data.max_test_tokens)
+    options = {"mix": mix_from_args(args.data, data_seed)} if mode == "interleaved" else {}
+    data = builder(source, budget, seed=data_seed, mode=mode, max_test_tokens=args.data.max_test_tokens, **options)
     training_args = build_training_arguments(values)
 
     # ---- training: from here on the run writes its folder ----
