@@ -47,8 +47,8 @@ PRESETS: dict[str, Preset] = {
         name="tiny", train_hours=6.0, test_stories=60, k=100,
         scales=("tiny-50k", "tiny-250k", "tiny-1m"),
         budgets=(100_000, 200_000, 400_000),
-        multi_epoch=(("tiny-250k", 800_000, 4.0), ("tiny-1m", 800_000, 4.0)),
-        context=256, pairs_per_phenomenon=40, cloze_questions=150, wuggy_items=100,
+        multi_epoch=(("tiny-250k", 800_000, 4.0),),
+        context=256, pairs_per_phenomenon=30, cloze_questions=100, wuggy_items=60, curve_points=4,
         text_vocab=1024, bootstrap=500,
     ),
     "small": Preset(
