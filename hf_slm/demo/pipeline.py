@@ -129,7 +129,8 @@ class Demo:
         return {"tasks": sorted(folders)}
 
     def build_text_side(self) -> dict:
-        """The same stories as text, same train/test split, with a tokenizer trained on them."""
+        """The stories as text, same test split, with a tokenizer trained on the training stories."""
+        from hf_slm.demo.text_side import extra_story_texts
         from hf_slm.textlm.dataset import write_text_dataset
         from hf_slm.textlm.tokenizer import train_text_tokenizer
         from hf_slm.units.dataset import load_unit_dataset
@@ -139,8 +140,15 @@ class Demo:
                          for r in ds.select_columns(["id", "text", "speaker", "duration"])]
                   for name, ds in units.splits.items()}
         tokenizer = train_text_tokenizer((r["text"] for r in splits["train"]), vocab_size=self.preset.text_vocab)
+        have = sum(len(ids) + 1 for ids in tokenizer([r["text"] for r in splits["train"]],
+                                                      add_special_tokens=False)["input_ids"])
+        # single-epoch text runs up to the largest budget, like the speech ones (see text_side.py)
+        need = int(1.03 * max(self.preset.budgets))
+        extra = extra_story_texts(tokenizer, need, have, self.seed, self.paths["bench"])
+        splits["train"] = splits["train"] + extra
         write_text_dataset(self.paths["text"], splits, tokenizer, source=str(self.paths["units"]))
-        return {"vocab": len(tokenizer)}
+        return {"vocab": len(tokenizer), "spoken_stories": len(splits["train"]) - len(extra),
+                "text_only_stories": len(extra)}
 
     # ---- models ------------------------------------------------------------------------------
     def grid(self) -> list[dict]:

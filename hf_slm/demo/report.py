@@ -124,7 +124,8 @@ def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
     units_meta = read_json(paths["units"] / "meta.json")
     stages = {k: v.get("seconds", 0.0) for k, v in state.get("stages", {}).items()}
     context = {
-        "preset": preset, "stages": stages, "total_seconds": sum(stages.values()),
+        "preset": preset, "stages": stages,
+        "text_info": state.get("stages", {}).get("text", {}), "total_seconds": sum(stages.values()),
         "machine": {**hardware(), "processor": platform.processor() or platform.machine()},
         "versions": package_versions(), "units_meta": units_meta,
         "runs": run_rows(paths["runs"]), "constants": constants_rows(laws), "gammas": gamma_rows(laws),

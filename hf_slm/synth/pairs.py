@@ -31,10 +31,13 @@ def agreement_is_are(r):
 
 
 def agreement_was_were(r):
-    if r.random() < 0.5:  # "X and Y were ...", the stories' most frequent plural subject
+    # Half the pairs use the stories' own subjects ("Tim" / "Tim and Sam"), half "the <kind>";
+    # both halves are balanced in number, so a model that just prefers the more frequent
+    # "was" scores chance, not below it.
+    if r.random() < 0.5:
         a = _name(r)
-        t = f"{a} and {_name(r, avoid=a)} {{v}} very {r.choice(FEELINGS)}."
-        return t.format(v="were"), t.format(v="was")
+        t = f"{{n}} {{v}} very {r.choice(FEELINGS)}."
+        return _by_number(r, a, f"{a} and {_name(r, avoid=a)}", t, "was", "were")
     k = r.choice(sorted(KINDS))
     t = f"The {r.choice(TRAITS)} {{n}} near the {r.choice(PLACES)} {{v}} {r.choice(FEELINGS)}."
     return _by_number(r, k, KINDS[k], t, "was", "were")

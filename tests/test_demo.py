@@ -1,0 +1,137 @@
+"""The main job end to end: `hf-slm demo --preset micro`, its artifacts, resuming, and the paper plan."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hf_slm.runrecord import RunRecord, find_runs
+
+
+@pytest.fixture(scope="module")
+def micro(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "micro"
+    proc = subprocess.run([sys.executable, "-m", "hf_slm.cli.main", "demo", "--out", str(out), "--preset", "micro"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc
+
+
+def test_every_run_completed_with_a_record_and_scores(micro):
+    out, _ = micro
+    runs = find_runs(out / "runs")
+    modes = {RunRecord.load(d).mode for d in runs}
+    assert modes == {"speech", "text"}
+    for d in runs:
+        rec = RunRecord.load(d)
+        assert rec.status == "completed"
+        assert rec.n_params > 0 and rec.tokens_seen > 0 and rec.flops_6nd > 0
+        assert math.isfinite(rec.final_test_loss)
+        assert {"sblimp", "ssc", "tsc", "swuggy"} <= set(rec.scores)
+        for s in rec.scores.values():
+            assert 0.0 <= s["ci_low"] <= s["value"] <= s["ci_high"] <= 1.0
+    # 3 sizes x 3 budgets + the multi-epoch run, for both modes
+    assert len(runs) == 2 * (3 * 3 + 1)
+
+
+def test_loss_falls_with_data_at_every_size(micro):
+    out, _ = micro
+    by_scale = {}
+    for d in find_runs(out / "runs" / "speech"):
+        rec = RunRecord.load(d)
+        if rec.epochs <= 1.0:
+            by_scale.setdefault(rec.scale, []).append((rec.tokens_seen, rec.final_test_loss))
+    for scale, points in by_scale.items():
+        losses = [loss for _, loss in sorted(points)]
+        assert losses == sorted(losses, reverse=True), (scale, points)
+
+
+def test_laws_file_has_finite_constants_and_plots(micro):
+    out, _ = micro
+    laws = json.loads((out / "laws" / "scaling_laws.json").read_text())
+    chin = laws["laws"]["speech"]["chinchilla"]
+    assert chin["fitted"] is True
+    assert all(math.isfinite(chin[k]) for k in ("E", "A", "B", "alpha", "beta"))
+    for fig in ("loss_vs_flops", "downstream_vs_flops"):
+        assert (out / "laws" / f"{fig}.png").stat().st_size > 1000
+        assert (out / "laws" / f"{fig}.svg").exists()
+
+
+def test_hub_folders_load_with_huggingface_hub_and_transformers(micro):
+    from huggingface_hub import DatasetCard, ModelCard
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out, _ = micro
+    models = sorted((out / "hub" / "models").iterdir())
+    assert len(models) == 20
+    card = ModelCard.load(models[0] / "README.md")
+    assert card.data.eval_results  # parsed back from the card's model-index
+    model = AutoModelForCausalLM.from_pretrained(models[0])
+    tok = AutoTokenizer.from_pretrained(models[0])
+    assert model.config.vocab_size == len(tok)
+    for ds in ("units", "text"):
+        assert DatasetCard.load(out / "hub" / "datasets" / ds / "README.md").data
+    assert ModelCard.load(out / "hub" / "laws" / "README.md").data
+
+
+def test_report_has_tables_figures_and_the_text_vs_speech_comparison(micro):
+    out, _ = micro
+    md = (out / "report.md").read_text()
+    assert "## Downstream efficiency: speech vs text" in md
+    assert "paper: speech" in md and "ours: speech" in md
+    for line in md.splitlines():
+        if line.startswith("![") and "](" in line:
+            assert (out / line.split("](")[1].rstrip(")")).exists()
+    assert "<table>" in (out / "report.html").read_text()
+
+
+def test_rerun_resumes_and_skips_every_finished_stage(micro):
+    out, _ = micro
+    before = {d: (d / "run.json").stat().st_mtime for d in find_runs(out / "runs")}
+    proc = subprocess.run([sys.executable, "-m", "hf_slm.cli.main", "demo", "--out", str(out), "--preset", "micro"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stderr.count("skipped") >= 10
+    assert before == {d: (d / "run.json").stat().st_mtime for d in find_runs(out / "runs")}
+
+
+def test_a_killed_stage_is_redone_from_its_own_resumable_state(micro, tmp_path):
+    """Dropping a stage from demo_state.json (as a kill mid-stage leaves it) reruns only that stage."""
+    import shutil
+
+    out, _ = micro
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("hub"))
+    state = json.loads((copy / "demo_state.json").read_text())
+    for stage in ("publish", "report"):
+        del state["stages"][stage]
+    (copy / "demo_state.json").write_text(json.dumps(state))
+    (copy / "report.md").unlink()
+    proc = subprocess.run([sys.executable, "-m", "hf_slm.cli.main", "demo", "--out", str(copy), "--preset", "micro"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (copy / "report.md").exists() and (copy / "hub" / "laws" / "scaling_laws.json").exists()
+
+
+def test_paper_preset_plans_without_training(tmp_path):
+    out = tmp_path / "paper"
+    proc = subprocess.run([sys.executable, "-m", "hf_slm.cli.main", "demo", "--out", str(out), "--preset", "paper"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    grid = json.loads((out / "paper_grid.json").read_text())
+    assert len(grid["runs"]) == 5 * 7 + 5 * 2 * 4
+    assert grid["total_a100_hours"] > 0
+    assert "accelerate launch" in (out / "launch_accelerate.sh").read_text()
+    assert "#SBATCH --array=0-74" in (out / "launch_slurm.sh").read_text()
+    assert not (out / "runs").exists()
+
+
+def test_bad_preset_exits_2_with_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "hf_slm.cli.main", "demo", "--out", str(tmp_path / "x"),
+                           "--preset", "huge"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
