@@ -18,6 +18,16 @@ def positive_int(value: str) -> int:
     return n
 
 
+def positive_float(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be > 0")
+    return x
+
+
 def fraction(value: str) -> float:
     try:
         x = float(value)

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from hf_slm.cli.common import positive_int
+from hf_slm.cli.common import positive_float, positive_int
 
 DEFAULT_VOICES = "en-us,en-us+f3"
 
 
 def _voices(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _positive_float(value: str) -> float:
-    import argparse
-
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if x <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be > 0")
-    return x
 
 
 def _tts_args(p) -> None:
@@ -45,7 +33,7 @@ def register(sub) -> None:
                     help="builtin | a .txt/.jsonl file | a Hub dataset id (roneneldan/TinyStories)")
     size = st.add_mutually_exclusive_group(required=True)
     size.add_argument("--num-stories", type=positive_int)
-    size.add_argument("--hours", type=_positive_float)
+    size.add_argument("--hours", type=positive_float)
     st.add_argument("--start", type=int, default=0, help="index of the first story")
     st.add_argument("--split", default="train")
     st.add_argument("--shard-size", type=positive_int, default=100)

@@ -57,3 +57,31 @@ def compute(positive_scores, negative_scores, groups=None, voices=None, items=No
     if headline not in m:
         raise ValueError(f"{headline} needs {'groups' if 'macro' in headline else 'voices and items'}")
     return {"score": m[headline], "score_ci": m[f"{headline}_ci"], "headline": headline, **m}
+
+
+def _metric_base():
+    import evaluate
+
+    class PairMetric(evaluate.Metric):
+        """What every pair metric shares: MetricInfo from the module's texts and the model_id path.
+
+        A module subclasses it, sets DESCRIPTION / CITATION / INPUTS, and writes `_compute`.
+        """
+
+        DESCRIPTION = CITATION = INPUTS = ""
+
+        def _info(self):
+            return evaluate.MetricInfo(description=self.DESCRIPTION, citation=self.CITATION,
+                                       inputs_description=self.INPUTS, features=pair_features())
+
+        def compute(self, *, positive_scores=None, negative_scores=None, model_id=None, **kwargs):
+            """Score from precomputed scores, or from `model_id` + the candidates themselves."""
+            model_kwargs, kwargs = split_model_kwargs(kwargs)
+            if model_id is not None:
+                positive_scores, negative_scores = scores_from_model(model_id, **model_kwargs)
+            return super().compute(positive_scores=positive_scores, negative_scores=negative_scores, **kwargs)
+
+    return PairMetric
+
+
+PairMetric = _metric_base()

@@ -38,18 +38,8 @@ author={Cuervo, Santiago and Marxer, Ricard}, journal={arXiv preprint arXiv:2404
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class Sblimp(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(description=_DESCRIPTION, citation=_CITATION,
-                                   inputs_description=_KWARGS_DESCRIPTION,
-                                   features=metric_module.pair_features())
-
-    def compute(self, *, positive_scores=None, negative_scores=None, model_id=None, **kwargs):
-        """Score pairs from precomputed scores, or from `model_id` + candidates (see below)."""
-        model_kwargs, kwargs = metric_module.split_model_kwargs(kwargs)
-        if model_id is not None:
-            positive_scores, negative_scores = metric_module.scores_from_model(model_id, **model_kwargs)
-        return super().compute(positive_scores=positive_scores, negative_scores=negative_scores, **kwargs)
+class Sblimp(metric_module.PairMetric):
+    DESCRIPTION, CITATION, INPUTS = _DESCRIPTION, _CITATION, _KWARGS_DESCRIPTION
 
     def _compute(self, positive_scores, negative_scores, groups=None, voices=None, items=None,
                  n_boot=1000, confidence=0.95, seed=0):

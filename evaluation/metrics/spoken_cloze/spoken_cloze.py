@@ -40,20 +40,13 @@ author={Hassid, Michael and others}, booktitle={NeurIPS}, year={2023}}"""
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class SpokenCloze(evaluate.Metric):
+class SpokenCloze(metric_module.PairMetric):
+    DESCRIPTION, CITATION, INPUTS = _DESCRIPTION, _CITATION, _KWARGS_DESCRIPTION
+
     def _info(self):
         if self.config_name not in CONFIGS:
             raise KeyError(f"config must be one of {CONFIGS}, got {self.config_name!r}")
-        return evaluate.MetricInfo(description=_DESCRIPTION, citation=_CITATION,
-                                   inputs_description=_KWARGS_DESCRIPTION,
-                                   features=metric_module.pair_features())
-
-    def compute(self, *, positive_scores=None, negative_scores=None, model_id=None, **kwargs):
-        """Score questions from precomputed scores, or from `model_id` + prompts and endings."""
-        model_kwargs, kwargs = metric_module.split_model_kwargs(kwargs)
-        if model_id is not None:
-            positive_scores, negative_scores = metric_module.scores_from_model(model_id, **model_kwargs)
-        return super().compute(positive_scores=positive_scores, negative_scores=negative_scores, **kwargs)
+        return super()._info()
 
     def _compute(self, positive_scores, negative_scores, groups=None, voices=None, items=None,
                  n_boot=1000, confidence=0.95, seed=0):
