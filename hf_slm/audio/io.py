@@ -48,6 +48,12 @@ def read_audio(source: str | os.PathLike | bytes, offset: float = 0.0,
     return np.asarray(data, dtype=np.float32), int(rate)
 
 
+def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
+    """Encoded bytes (an `audio` column) → (mono float32 samples, rate), without torchcodec."""
+    samples, rate = read_audio(data)
+    return to_mono(samples), rate
+
+
 def to_mono(x: np.ndarray) -> np.ndarray:
     """Average the channels ([n, c] → [n]); mono input is returned as is."""
     x = np.asarray(x, dtype=np.float32)

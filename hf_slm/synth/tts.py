@@ -7,12 +7,13 @@ gives every utterance the same starting state; `synthesize()` / `synthesize_many
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
-from math import gcd
 
 import numpy as np
 
+from hf_slm.audio.dataset import encode_audio
+from hf_slm.audio.io import decode_audio  # noqa: F401  (re-exported: synth users decode with it)
+from hf_slm.audio.io import resample as _resample
 from hf_slm.errors import ConfigError
 
 SAMPLE_RATE = 16_000
@@ -36,32 +37,9 @@ class Synthesis:
         return encode_audio(self.waveform, self.sample_rate)
 
 
-def encode_audio(waveform: np.ndarray, sample_rate: int, fmt: str = "FLAC") -> bytes:
-    """Encoded bytes (lossless FLAC, 16-bit) that soundfile reads back without torchcodec."""
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, np.asarray(waveform, dtype=np.float32), sample_rate, format=fmt, subtype="PCM_16")
-    return buf.getvalue()
-
-
-def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
-    import soundfile as sf
-
-    wav, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=False)
-    if wav.ndim > 1:
-        wav = wav.mean(axis=1)
-    return wav, int(sr)
-
-
 def resample(waveform: np.ndarray, sr_in: int, sr_out: int = SAMPLE_RATE) -> np.ndarray:
-    """Polyphase resampling (22050 → 16000 is 320/441)."""
-    if sr_in == sr_out:
-        return np.asarray(waveform, dtype=np.float32)
-    from scipy.signal import resample_poly
-
-    g = gcd(sr_in, sr_out)
-    return resample_poly(waveform, sr_out // g, sr_in // g).astype(np.float32)
+    """The unit stage's polyphase resampler (22050 → 16000 is 320/441), to 16 kHz by default."""
+    return _resample(waveform, sr_in, sr_out, method="poly")
 
 
 def trim_words(waveform: np.ndarray, sr: int, words, frame_s: float = 0.01,
