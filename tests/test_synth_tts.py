@@ -33,6 +33,15 @@ def test_same_text_voice_is_identical_across_fresh_processes(voiced):
     assert voiced[0].words == again.words
 
 
+def test_a_variant_voice_is_identical_in_a_later_run(voiced):
+    """en-us+f3 draws breath noise from eSpeak's generator, which eSpeak seeds from the clock."""
+    import time
+
+    time.sleep(1.1)  # a later second: a clock-seeded generator would now differ
+    again = synthesize_many([(TEXT, "en-us+f3")], workers=1)[0]
+    assert np.array_equal(voiced[2].waveform, again.waveform)
+
+
 def test_voices_differ(voiced):
     a, b = voiced[0].waveform, voiced[2].waveform
     assert len(a) != len(b) or not np.array_equal(a, b)

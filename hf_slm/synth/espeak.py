@@ -68,6 +68,10 @@ class Espeak:
                                                       INITIALIZE_DONT_EXIT)
         if self.sample_rate <= 0:
             raise ConfigError("--tts", f"espeak_Initialize failed ({self.sample_rate})")
+        # eSpeak seeds its own generator from the clock at start-up, and voice variants with breath
+        # or flutter (en-us+f3) draw from it: a fixed seed makes them the same run after run.
+        self.lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
+        self.lib.espeak_ng_SetRandSeed(0)
         self._chunks: list[bytes] = []
         self._events: list[tuple[int, int, int, int]] = []
         self._callback = _CALLBACK(self._on_audio)  # kept alive: libespeak holds the pointer
