@@ -115,3 +115,15 @@ def test_unit_tokenizer_round_trip_through_autotokenizer(tmp_path):
     assert ids == units
     assert tok.decode(ids) == units_to_text(units)
     assert {tok.eos_token_id, tok.pad_token_id, tok.bos_token_id} == {16, 17, 18}
+
+
+def test_codebook_checksum_is_of_its_content_not_its_file_bytes(tmp_path):
+    """safetensors orders metadata as its hash map likes; the checksum must not care."""
+    rng = np.random.default_rng(0)
+    cb = Codebook(rng.normal(size=(8, 4)), {"name": "mel", "frame_rate": 25.0}, {"seed": 0, "frames": 100})
+    sums = {Codebook.load(cb.save(tmp_path / f"cb{i}.safetensors")).content_sha256() for i in range(6)}
+    assert sums == {cb.content_sha256()}
+    moved = Codebook(cb.centroids + np.float32(1e-3), cb.encoder, cb.extra)
+    assert moved.content_sha256() != cb.content_sha256()
+    real = mel_codebook(tmp_path / "mel.safetensors", k=6)
+    assert UnitPipeline.from_codebook(tmp_path / "mel.safetensors").codebook_sha256 == real.content_sha256()

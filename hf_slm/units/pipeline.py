@@ -22,7 +22,7 @@ import numpy as np
 from hf_slm.audio.io import resample, to_mono
 from hf_slm.units.dedup import dedup as run_length
 from hf_slm.units.dedup import word_spans
-from hf_slm.units.quantizer import Codebook, file_sha256
+from hf_slm.units.quantizer import Codebook
 
 
 class UnitPipeline:
@@ -44,7 +44,7 @@ class UnitPipeline:
         elif info["name"] == "hubert":
             info["model"] = info["id"]
         enc = build_encoder(info.pop("name"), device=device, dtype=dtype, batch_size=batch_size, **info)
-        return cls(enc, cb, dedup=dedup, codebook_sha256=file_sha256(path))
+        return cls(enc, cb, dedup=dedup, codebook_sha256=cb.content_sha256())
 
     @property
     def sample_rate(self) -> int:

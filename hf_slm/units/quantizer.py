@@ -47,6 +47,16 @@ class Codebook:
     def dim(self) -> int:
         return int(self.centroids.shape[1])
 
+    def content_sha256(self) -> str:
+        """Checksum of what the codebook is (centroids, encoder, provenance), not of its file:
+        safetensors writes its metadata in hash-map order, so identical codebooks can differ
+        byte for byte on disk."""
+        h = hashlib.sha256()
+        h.update(json.dumps({"shape": list(self.centroids.shape), "encoder": self.encoder,
+                             "extra": self.extra}, sort_keys=True).encode())
+        h.update(self.centroids.tobytes())
+        return h.hexdigest()
+
     def predict(self, frames: np.ndarray, chunk: int = 65536) -> np.ndarray:
         """Nearest centroid per frame (int16 when K fits), chunked so memory stays flat."""
         frames = np.asarray(frames, dtype=np.float32)
