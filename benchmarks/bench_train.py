@@ -14,7 +14,6 @@ tokens/s × (6N + attention FLOPs per token) / the card's dense bf16 peak.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time

@@ -13,7 +13,7 @@ from pathlib import Path
 from hf_slm.atomic import atomic_dir
 from hf_slm.errors import ConfigError
 from hf_slm.hub import laws as L
-from hf_slm.hub.files import checkpoint_files, copy_tree, pickles_in
+from hf_slm.hub.files import checkpoint_files, pickles_in
 from hf_slm.hub.metric_repo import SDKS, check_metric_folder
 from hf_slm.hub.plan import Plan, RepoPlan, check_org, repo_name
 from hf_slm.runrecord import RunRecord, find_runs

@@ -16,7 +16,7 @@ import itertools
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, stats
 
 from hf_slm.scaling.huber import ChinchillaObjective, chinchilla_objective, huber, huber_grad, log_loss_terms
 from hf_slm.scaling.lbfgs import lbfgs_batch

@@ -31,7 +31,6 @@ def evaluate_run(run_dir: str | Path, bench_dir: str | Path, dataset: str | None
                  options: EvalOptions | None = None, tasks=None) -> RunRecord:
     """Score the checkpoint in `run_dir` and write its run.json and model card (atomically)."""
     from hf_slm.hub.model_index import update_model_index
-    from hf_slm.scoring.heldout import heldout_loss
     from hf_slm.scoring.lm import load_lm
     from hf_slm.units.dataset import load_unit_dataset
 
@@ -48,10 +47,13 @@ def evaluate_run(run_dir: str | Path, bench_dir: str | Path, dataset: str | None
     lm = load_lm(run_dir, device=options.device)
     start = time.perf_counter()
     if record.mode == "interleaved":  # units after the text vocab + <speech>/<text>: hf_slm.interleave.eval
-        from hf_slm.interleave.eval import score_interleaved_run, speech_heldout_loss as heldout_loss
+        from hf_slm.interleave.eval import score_interleaved_run
+        from hf_slm.interleave.eval import speech_heldout_loss as heldout_loss
 
         scores = score_interleaved_run(lm, record, bench_dir, options, tasks=tasks)
     else:
+        from hf_slm.scoring.heldout import heldout_loss
+
         scores = evaluate_checkpoint(run_dir, bench_dir, options, tasks=tasks, lm=lm)
     record.scores.update(scores)
     if units is not None:

@@ -82,8 +82,6 @@ def task_folders(bench_dir: str | Path) -> dict[str, Path]:
 
 def load_benchmark(task_dir: str | Path):
     """The `test` split of one task folder as a datasets.Dataset (unit or audio form)."""
-    from datasets import Dataset
-
     from hf_slm.units.dataset import load_parquet_splits, split_files
 
     files = split_files(task_dir)
