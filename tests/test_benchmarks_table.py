@@ -29,8 +29,9 @@ SCORING = {"device": "cuda", "gpu": "NVIDIA H100", "scale": "tiny-100k", "compar
     {"kind": "pairs", "batched_shared_pairs_per_s": 300.0, "one_pair_at_a_time_pairs_per_s": 10.0, "speedup": 30.0},
     {"kind": "cloze", "batched_shared_pairs_per_s": 50.0, "one_pair_at_a_time_pairs_per_s": 5.0, "speedup": 10.0}],
     "full": {"scale": "309M", "pairs": 28942, "total_s": 45.0}}
-FIT = {"starts": 4500, "batched": {"seconds": 2.0}, "plain": {"seconds": 100.0}, "speedup_wall": 50.0,
-       "objective_rel_diff": -3e-9, "bootstrap": {"resamples": 1000, "seconds": 12.0}}
+FIT = {"starts": 4500, "batched": {"seconds": 2.0}, "batched_grid": {"seconds": 5.0}, "plain": {"seconds": 100.0},
+       "speedup_wall": 50.0, "objective_rel_diff": -3e-9, "speedup_wall_grid": 20.0, "objective_rel_diff_grid": 1e-12,
+       "bootstrap": {"resamples": 1000, "seconds": 12.0}}
 
 
 def test_every_benchmark_has_a_reader():
@@ -43,7 +44,7 @@ def test_every_benchmark_has_a_reader():
     ("train", TRAIN_CPU, [2.0, 1.2], [True, False]),
     ("train-gpu", TRAIN_GPU, [0.5 / 0.44, 4.0], [True, None]),
     ("scoring", SCORING, [30.0, 10.0, 60 / 45], [True, False, True]),
-    ("scaling_fit", FIT, [50.0, 10 / 12], [True, False]),
+    ("scaling_fit", FIT, [50.0, 20.0, 10 / 12], [True, False, False]),
 ])
 def test_rows(name, doc, ratios, met):
     rows = run_all.ROWS[name](doc)

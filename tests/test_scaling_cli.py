@@ -29,6 +29,7 @@ def test_fit_writes_laws_and_plots(fitted, capsys):
     laws = load_laws(out / "scaling_laws.json")
     assert laws["schema_version"] == 1 and laws["settings"]["delta"] == 0.03
     assert laws["settings"]["bootstrap"] == 50 and laws["settings"]["grid_starts"] == 4500
+    assert laws["settings"]["chinchilla_method"] == "varpro" and laws["laws"]["speech"]["chinchilla"]["n_starts"] == 25
     g = laws["laws"]["speech"]
     assert g["chinchilla"]["fitted"] and "intervals" in g["chinchilla"]
     assert g["compute_optimal"]["fitted"] and g["envelope"]["fitted"] and g["downstream"]["sblimp"]["fitted"]
@@ -84,4 +85,7 @@ def test_argparse_errors_exit_2():
     assert e.value.code == 2
     with pytest.raises(SystemExit) as e:
         main(["fit", "--runs", "r", "--out", "o", "--bootstrap", "-3"])
+    assert e.value.code == 2
+    with pytest.raises(SystemExit) as e:
+        main(["fit", "--runs", "r", "--out", "o", "--fit-method", "brent"])
     assert e.value.code == 2

@@ -28,24 +28,41 @@ def epoch():
 @pytest.fixture(scope="module")
 def t1(epoch):
     n, d, loss, _ = epoch
-    return fit_chinchilla(n, d, loss, delta=1e-3)  # the full 4,500-start grid
+    return fit_chinchilla(n, d, loss, delta=1e-3)  # varpro over the 4,500-start grid's (α, β)
+
+
+@pytest.fixture(scope="module")
+def t1_grid(epoch):
+    n, d, loss, _ = epoch
+    return fit_chinchilla(n, d, loss, delta=1e-3, method="grid")  # every one of the 4,500 starts
 
 
 def test_epoch_data_has_240_points(epoch):
     assert epoch[0].size == 240
 
 
-def test_t1_approach3_summed_huber(t1):
-    assert t1.n_starts == 4500
-    assert t1.E == pytest.approx(1.8172, abs=1e-3)
-    assert t1.alpha == pytest.approx(0.3473, abs=1e-3)
-    assert t1.beta == pytest.approx(0.3672, abs=1e-3)
-    assert t1.A == pytest.approx(477.8, rel=0.02)
-    assert t1.B == pytest.approx(2143, rel=0.05)
-    assert t1.objective == pytest.approx(1.018274e-3, rel=1e-5)
-    assert t1.converged
+def _assert_t1(fit):
+    assert fit.E == pytest.approx(1.8172, abs=1e-3)
+    assert fit.alpha == pytest.approx(0.3473, abs=1e-3)
+    assert fit.beta == pytest.approx(0.3672, abs=1e-3)
+    assert fit.A == pytest.approx(477.8, rel=0.02)
+    assert fit.B == pytest.approx(2143, rel=0.05)
+    assert fit.objective == pytest.approx(1.018274e-3, rel=1e-5)
+    assert fit.converged
     # many starts reach the optimum, but not all: the grid has real local minima / flat regions
-    assert 10 < t1.n_at_optimum < t1.n_starts
+    assert 1 < fit.n_at_optimum < fit.n_starts
+
+
+def test_t1_approach3_summed_huber(t1):
+    assert t1.n_starts == 25 and t1.extra["method"] == "varpro"  # the grid's distinct (α, β)
+    _assert_t1(t1)
+
+
+def test_t1_every_grid_start_as_hoffmann(t1_grid, t1):
+    assert t1_grid.n_starts == 4500 and t1_grid.extra["method"] == "grid"
+    _assert_t1(t1_grid)
+    assert t1_grid.n_at_optimum > 10
+    assert t1.objective == pytest.approx(t1_grid.objective, rel=1e-9)
 
 
 def test_t1b_mean_objective_stops_early_and_the_sum_fit_beats_it(epoch, t1):
@@ -53,8 +70,11 @@ def test_t1b_mean_objective_stops_early_and_the_sum_fit_beats_it(epoch, t1):
     t1b = np.array([np.log(851.5), np.log(692.6), np.log(1.784), 0.381, 0.311])
     assert t1.objective < huber_objective(t1b, n, d, loss, 1e-3)
     # averaging makes the objective ~240x smaller, so scipy-default tolerances stop too soon
-    mean_fit = fit_chinchilla(n, d, loss, delta=1e-3, reduce="mean", polish=False)
+    mean_fit = fit_chinchilla(n, d, loss, delta=1e-3, reduce="mean", polish=False, method="grid")
     assert huber_objective(mean_fit.theta, n, d, loss, 1e-3) > t1.objective * 1.01
+    # varpro's starts run at tight tolerances, so averaging no longer stops them early
+    mean_vp = fit_chinchilla(n, d, loss, delta=1e-3, reduce="mean", polish=False)
+    assert huber_objective(mean_vp.theta, n, d, loss, 1e-3) == pytest.approx(t1.objective, rel=1e-6)
 
 
 def test_t2_epoch_likelihood_fit(epoch):

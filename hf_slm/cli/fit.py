@@ -29,6 +29,9 @@ def register(subparsers) -> None:
     p.add_argument("--bootstrap", type=_nonneg_int, default=1000,
                    help="bootstrap resamples of the runs for confidence intervals (0: none)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fit-method", choices=("varpro", "grid"), default="varpro",
+                   help="Chinchilla starts: one per (alpha, beta) of the 4,500-start grid with E, A, B solved "
+                        "(varpro, default), or every grid row as Hoffmann et al. (grid, ~20x slower)")
     p.add_argument("--saturation", type=float, default=0.98,
                    help="downstream scores at or above this are left out of the power-law fit")
     p.add_argument("--envelope-bins", type=int, default=40, help="log-FLOP bins of the loss envelope")
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     existing_path(args.runs, "--runs")
     from hf_slm.scaling import fit_runs, write_laws
 
-    laws = fit_runs(args.runs, delta=args.delta, bootstrap=args.bootstrap, seed=args.seed,
+    laws = fit_runs(args.runs, delta=args.delta, bootstrap=args.bootstrap, seed=args.seed, method=args.fit_method,
                     saturation=args.saturation, envelope_bins=args.envelope_bins,
                     envelope_skip_fraction=args.envelope_skip)
     out = Path(args.out)

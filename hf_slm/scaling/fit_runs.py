@@ -18,7 +18,7 @@ from hf_slm.errors import ConfigError
 from hf_slm.provenance import git_commit, package_versions
 from hf_slm.runrecord import RUN_FILE, RunRecord, find_runs
 from hf_slm.scaling.bootstrap import LEVEL, bootstrap_chinchilla, summarize
-from hf_slm.scaling.chinchilla import default_grid, fit_chinchilla
+from hf_slm.scaling.chinchilla import METHODS, default_grid, fit_chinchilla
 from hf_slm.scaling.compute_optimal import ComputeOptimal
 from hf_slm.scaling.data_constrained import Constants, fit_decay
 from hf_slm.scaling.downstream import SATURATION, canonical, efficiency_ratio, fit_downstream
@@ -96,11 +96,12 @@ def _not(reason: str) -> dict:
 
 
 def fit_group(points, records, *, delta, grid, bootstrap, seed, saturation, envelope_bins, skip_fraction,
-              level=LEVEL) -> dict:
+              level=LEVEL, method="varpro") -> dict:
     out: dict = {"n_runs": len(points)}
     single = [p for p in points if not _multi_epoch(p)]
     multi = [p for p in points if _multi_epoch(p)]
-    chin = _fit_chinchilla(single, delta=delta, grid=grid, bootstrap=bootstrap, seed=seed, level=level)
+    chin = _fit_chinchilla(single, delta=delta, grid=grid, method=method, bootstrap=bootstrap, seed=seed,
+                           level=level)
     out["chinchilla"] = chin
     if chin["fitted"]:
         for p in single:
@@ -139,7 +140,7 @@ def fit_group(points, records, *, delta, grid, bootstrap, seed, saturation, enve
     return out
 
 
-def _fit_chinchilla(single, *, delta, grid, bootstrap, seed, level) -> dict:
+def _fit_chinchilla(single, *, delta, grid, method, bootstrap, seed, level) -> dict:
     npts = len(single)
     if npts <= CHINCHILLA_PARAMS:
         return _not(f"{npts} single-epoch runs; 5 constants need at least {CHINCHILLA_PARAMS + 1}")
@@ -150,7 +151,7 @@ def _fit_chinchilla(single, *, delta, grid, bootstrap, seed, level) -> dict:
         return _not(f"a single model size ({n[0]:.4g} parameters): α and A cannot be separated from E")
     if np.unique(d).size < 2:
         return _not(f"a single token count ({d[0]:.4g}): β and B cannot be separated from E")
-    fit = fit_chinchilla(n, d, loss, delta=delta, grid=grid)
+    fit = fit_chinchilla(n, d, loss, delta=delta, grid=grid, method=method)
     out = {"fitted": True, **{k: v for k, v in fit.to_dict().items() if k != "extra"}}
     if bootstrap:
         boot = bootstrap_chinchilla(n, d, loss, fit, n_resamples=bootstrap, delta=delta, seed=seed, level=level)
@@ -174,17 +175,20 @@ def _compute_optimal(chin: dict, level) -> dict:
     return out
 
 
-def fit_runs(runs, *, delta: float = 0.03, bootstrap: int = 0, seed: int = 0, grid=None,
+def fit_runs(runs, *, delta: float = 0.03, bootstrap: int = 0, seed: int = 0, grid=None, method: str = "varpro",
              saturation: float = SATURATION, envelope_bins: int = 40, envelope_skip_fraction: float = 0.0,
              level: float = LEVEL) -> dict:
     """Fit every law the runs support; returns the scaling_laws.json dict (see laws_file.py).
 
     runs: a folder (searched for run.json), a list of folders / run.json files / RunRecords / dicts.
     delta: Huber δ (0.03 as Cuervo & Marxer; 1e-3 as Hoffmann and Epoch). bootstrap: resamples for
-    the intervals (0: none). Raises ConfigError when no run is usable or no law could be fitted.
+    the intervals (0: none). method: the Chinchilla starts, "varpro" (default) or "grid" (see
+    fit_chinchilla). Raises ConfigError when no run is usable or no law could be fitted.
     """
     if not delta > 0:
         raise ConfigError("--delta", f"{delta!r} must be > 0")
+    if method not in METHODS:
+        raise ConfigError("--fit-method", f"{method!r} is not one of {', '.join(METHODS)}")
     if bootstrap < 0:
         raise ConfigError("--bootstrap", f"{bootstrap!r} must be >= 0")
     loaded = load_records(runs)
@@ -206,7 +210,7 @@ def fit_runs(runs, *, delta: float = 0.03, bootstrap: int = 0, seed: int = 0, gr
     laws = {}
     for group in sorted(by_group):
         pts, recs = by_group[group]
-        laws[group] = fit_group(pts, recs, delta=delta, grid=grid, bootstrap=bootstrap, seed=seed,
+        laws[group] = fit_group(pts, recs, delta=delta, grid=grid, method=method, bootstrap=bootstrap, seed=seed,
                                 saturation=saturation, envelope_bins=envelope_bins,
                                 skip_fraction=envelope_skip_fraction, level=level)
         laws[group]["chinchilla"].pop("_samples", None)
@@ -220,7 +224,8 @@ def fit_runs(runs, *, delta: float = 0.03, bootstrap: int = 0, seed: int = 0, gr
         "comparisons": compare_modes(laws),
         "points": points,
         "excluded": excluded,
-        "settings": {"delta": delta, "grid_starts": int(grid.shape[0]), "bootstrap": bootstrap, "seed": seed,
+        "settings": {"delta": delta, "grid_starts": int(grid.shape[0]), "chinchilla_method": method,
+                     "bootstrap": bootstrap, "seed": seed,
                      "level": level, "saturation": saturation, "envelope_bins": envelope_bins,
                      "envelope_skip_fraction": envelope_skip_fraction},
         "versions": {**package_versions(), "git_commit": git_commit()},
