@@ -6,6 +6,11 @@
 Random weights and random units with realistic lengths (25 Hz units after dedup, ~20 units/s):
 sBLIMP-like pairs of 1.5–4 s sentences, cloze questions of a 4-sentence prompt (8–16 s) and two
 2–4 s endings. Timing does not depend on the weights.
+
+Beside each ratio it prints the ceiling that compute puts on it: the tokens the batched path must
+run × 2 FLOPs per matmul parameter (LM head included, attention left out, so the ceiling is
+generous), divided by the dense matmul rate measured in the same run. On CPU a tiny model's
+one-pair-at-a-time loop is already partly compute-bound, so no batching can beat that ceiling.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ import time
 
 import torch
 
-from hf_slm.modeling import get_scale, llama_config_for
-from hf_slm.scoring.loglik import Request, score_requests, score_shared_context
+from hf_slm.modeling import counts_for_scale, get_scale, llama_config_for
+from hf_slm.scoring.loglik import MIN_SHARED_CONTEXT, Request, score_requests, score_shared_context
 
 K = 500  # the paper's codebook; --k 100 is the embedded default's
 UNITS_PER_S = 20
@@ -81,18 +86,41 @@ def batched_shared(model, questions, device, batch_size):
     return time.perf_counter() - t
 
 
-def compare(model, device, kind, n_naive, n_batched, batch_size, rng):
+def matmul_flops_per_s(device, size=2048, reps=5):
+    """Dense float matmul rate of this device (the model's dtype), measured now."""
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    x = torch.randn(size, size, device=device, dtype=dtype)
+    x @ x  # warm-up
+    sync(device)
+    t = time.perf_counter()
+    for _ in range(reps):
+        x @ x
+    sync(device)
+    return 2.0 * size ** 3 * reps / (time.perf_counter() - t)
+
+
+def batched_tokens(questions):
+    """Tokens the batched path runs: a context of one token with each candidate, a longer one once."""
+    return sum(len(ctx) * (1 if len(ctx) >= MIN_SHARED_CONTEXT else 2) + len(pos) + len(neg)
+               for ctx, pos, neg in questions)
+
+
+def compare(model, device, kind, n_naive, n_batched, batch_size, rng, flops_per_token, peak):
     make = make_pairs if kind == "pairs" else make_cloze
     naive_q, batched_q = make(n_naive, rng), make(n_batched, rng)
     one_pair_at_a_time(model, naive_q[:2], device)  # warm-up
+    batched_shared(model, batched_q[:batch_size], device, batch_size)
     t_naive = one_pair_at_a_time(model, naive_q, device)
     t_seq = one_sequence_at_a_time(model, naive_q, device)
     t_batched = batched_shared(model, batched_q, device, batch_size)
     naive_rate, batched_rate = n_naive / t_naive, n_batched / t_batched
+    ceiling = peak / (flops_per_token * batched_tokens(batched_q) / n_batched)
     return {"kind": kind, "one_pair_at_a_time_pairs_per_s": naive_rate,
             "one_sequence_at_a_time_pairs_per_s": n_naive / t_seq,
             "batched_shared_pairs_per_s": batched_rate, "speedup": batched_rate / naive_rate,
             "speedup_vs_one_sequence": batched_rate * t_seq / n_naive,
+            "ceiling_pairs_per_s": ceiling, "speedup_ceiling": ceiling / naive_rate,
+            "batched_fraction_of_ceiling": batched_rate / ceiling,
             "n_naive": n_naive, "n_batched": n_batched, "batch_size": batch_size}
 
 
@@ -129,13 +157,18 @@ def main(argv=None):
            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None}
     with torch.inference_mode():
         model = build_model(args.scale, device)
-        out["compare"] = [compare(model, device, kind, args.n_naive, args.n_batched, args.batch_size, rng)
-                          for kind in ("pairs", "cloze")]
+        flops_per_token = 2.0 * counts_for_scale(get_scale(args.scale), K + 3, 2050).n_params_compute
+        out["matmul_flops_per_s"] = peak = matmul_flops_per_s(device)
+        out["compare"] = [compare(model, device, kind, args.n_naive, args.n_batched, args.batch_size, rng,
+                                  flops_per_token, peak) for kind in ("pairs", "cloze")]
+        print(f"dense matmul: {peak / 1e9:.0f} GFLOP/s; {args.scale}: {flops_per_token / 1e3:.0f} kFLOP per token")
         for r in out["compare"]:
             print(f"{args.scale} {r['kind']:5s}: one pair at a time {r['one_pair_at_a_time_pairs_per_s']:8.1f} "
                   f"pairs/s, one sequence at a time {r['one_sequence_at_a_time_pairs_per_s']:8.1f} pairs/s, "
                   f"batched+shared {r['batched_shared_pairs_per_s']:8.1f} pairs/s: {r['speedup']:.1f}x "
-                  f"({r['speedup_vs_one_sequence']:.1f}x vs one sequence)")
+                  f"({r['speedup_vs_one_sequence']:.1f}x vs one sequence); compute ceiling "
+                  f"{r['ceiling_pairs_per_s']:.0f} pairs/s = {r['speedup_ceiling']:.1f}x "
+                  f"(batched runs at {r['batched_fraction_of_ceiling']:.0%} of it)")
         if args.full:
             model = build_model(args.full_scale, device)
             out["full"] = {"scale": args.full_scale, **full_run(model, device, args.full_batch_size, rng)}

@@ -26,8 +26,10 @@ TRAIN_CPU = {"gpu": False, "results": [
 TRAIN_GPU = {"gpu": True, "results": {"device": "NVIDIA H100", "scales": [
     {"scale": "309M", "recipe": {"tokens_per_s": 1e5, "mfu": 0.5}, "trainer_default": {"tokens_per_s": 2.5e4}}]}}
 SCORING = {"device": "cuda", "gpu": "NVIDIA H100", "scale": "tiny-100k", "compare": [
-    {"kind": "pairs", "batched_shared_pairs_per_s": 300.0, "one_pair_at_a_time_pairs_per_s": 10.0, "speedup": 30.0},
-    {"kind": "cloze", "batched_shared_pairs_per_s": 50.0, "one_pair_at_a_time_pairs_per_s": 5.0, "speedup": 10.0}],
+    {"kind": "pairs", "batched_shared_pairs_per_s": 300.0, "one_pair_at_a_time_pairs_per_s": 10.0, "speedup": 30.0,
+     "ceiling_pairs_per_s": 900.0, "speedup_ceiling": 90.0},
+    {"kind": "cloze", "batched_shared_pairs_per_s": 50.0, "one_pair_at_a_time_pairs_per_s": 5.0, "speedup": 10.0,
+     "ceiling_pairs_per_s": 60.0, "speedup_ceiling": 12.0}],
     "full": {"scale": "309M", "pairs": 28942, "total_s": 45.0}}
 FIT = {"starts": 4500, "batched": {"seconds": 2.0}, "batched_grid": {"seconds": 5.0}, "plain": {"seconds": 100.0},
        "speedup_wall": 50.0, "objective_rel_diff": -3e-9, "speedup_wall_grid": 20.0, "objective_rel_diff_grid": 1e-12,

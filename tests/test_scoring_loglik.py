@@ -78,3 +78,21 @@ def test_prompt_sharing_equals_full_sequence_scoring(model):
             assert s.n == f.n and s.sum_nll == pytest.approx(f.sum_nll, abs=1e-4)
     with pytest.raises(ValueError, match="non-empty context"):
         score_shared_context(model, [([], [[1, 2]])], pad_id=PAD)
+
+
+def test_one_token_contexts_skip_the_kv_cache(model, monkeypatch):
+    """sBLIMP-style groups (a one-token prefix) are scored as full sequences, in the callers' order."""
+    import hf_slm.scoring.loglik as loglik
+
+    calls = []
+    real = loglik._score_with_cache
+    monkeypatch.setattr(loglik, "_score_with_cache", lambda m, g, *a: calls.append(len(g)) or real(m, g, *a))
+    rng = random.Random(5)
+    groups = [([K], [[rng.randrange(K) for _ in range(rng.randint(1, 9))] for _ in range(2)]) for _ in range(6)]
+    groups.insert(3, ([K, 7, 8], [[1, 2], [3]]))  # one real prompt among them
+    shared = score_shared_context(model, groups, pad_id=PAD, batch_size=4)
+    assert calls == [1]  # only the group with a real prompt ran its context once
+    for (ctx, endings), scores in zip(groups, shared):
+        full = score_requests(model, [Request(tuple(ctx), tuple(e)) for e in endings], pad_id=PAD)
+        assert [s.n for s in scores] == [f.n for f in full]
+        assert [s.sum_nll for s in scores] == pytest.approx([f.sum_nll for f in full], abs=1e-4)
