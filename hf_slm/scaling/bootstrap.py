@@ -47,8 +47,9 @@ def summarize(samples: dict[str, np.ndarray], level: float = LEVEL) -> dict:
         s = np.asarray(s, np.float64)
         lo, hi = interval(s, level)
         fin = s[np.isfinite(s)]
-        out[name] = {"low": lo, "high": hi, "std": float(fin.std(ddof=1)) if fin.size > 1 else float("nan"),
-                     "level": level}
+        with np.errstate(over="ignore"):  # ill-determined constants (A ~ 1e160 in toy fits): std is inf
+            std = float(fin.std(ddof=1)) if fin.size > 1 else float("nan")
+        out[name] = {"low": lo, "high": hi, "std": std, "level": level}
     return out
 
 

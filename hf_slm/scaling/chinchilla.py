@@ -143,7 +143,9 @@ def fit_chinchilla(n, d, loss, *, delta: float = 1e-3, grid: np.ndarray | None =
     tol = optimum_rtol * abs(fbest) + 1e-300
     n_at = int(np.sum(finite & (res.fun <= fbest + tol)))
     a, b, e, al, be = (float(v) for v in theta)
-    return ChinchillaFit(E=float(np.exp(e)), A=float(np.exp(a)), B=float(np.exp(b)), alpha=al, beta=be,
+    with np.errstate(over="ignore"):  # a degenerate optimum may put log A or log B past 709: inf
+        E, A, B = (float(np.exp(v)) for v in (e, a, b))
+    return ChinchillaFit(E=E, A=A, B=B, alpha=al, beta=be,
                          objective=fbest, delta=delta, n_points=npts, n_starts=int(starts.shape[0]),
                          n_converged=int(res.converged.sum()), n_at_optimum=n_at, converged=converged,
                          message=message,

@@ -84,7 +84,8 @@ def lbfgs_batch(fun, x0, *, m: int = 10, max_iter: int = 1000, gtol: float = 1e-
         s = t[moved, None] * d[moved]
         y = g_new[moved] - ga[moved]
         sy = np.einsum("ij,ij->i", s, y)
-        keep = sy > 1e-12 * np.einsum("ij,ij->i", y, y)  # curvature condition, else skip the pair
+        # curvature condition, else skip the pair; the floor keeps 1/sy finite on flat, degenerate rows
+        keep = sy > np.maximum(1e-12 * np.einsum("ij,ij->i", y, y), 1e-300)
         upd = idx[keep]
         s_hist[upd, :-1] = s_hist[upd, 1:]
         y_hist[upd, :-1] = y_hist[upd, 1:]
@@ -122,7 +123,8 @@ def _two_loop(g, s_hist, y_hist, rho):
     sy = 1.0 / np.where(rho[:, -1] > 0, rho[:, -1], np.inf)
     yy = np.einsum("ij,ij->i", y_hist[:, -1], y_hist[:, -1])
     has = rho[:, -1] > 0
-    gamma = np.where(has, sy / np.where(has, yy, 1.0), 1.0 / np.maximum(np.linalg.norm(g, axis=1), 1e-300))
+    gamma = np.where(has, sy / np.where(has, np.maximum(yy, 1e-300), 1.0),
+                     1.0 / np.maximum(np.linalg.norm(g, axis=1), 1e-300))
     r = gamma[:, None] * q
     for i in range(m):
         beta = rho[:, i] * np.einsum("ij,ij->i", y_hist[:, i], r)
