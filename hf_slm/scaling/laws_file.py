@@ -33,8 +33,8 @@ Schema (version 1; keys are stable, new keys may be added, readers must ignore u
       "points": [{"run", "path", "group", "mode", "n_params", "tokens", "unique_tokens", "epochs",
                   "flops", "loss", "scores": {metric: value}, "used_in": [law, ...]}],
       "excluded": [{"run", "path", "reason"}],
-      "settings": {"delta", "grid_starts", "bootstrap", "seed", "level", "saturation",
-                   "envelope_bins", "envelope_skip_fraction"},
+      "settings": {"delta", "grid_starts", "chinchilla_method",   # "varpro" | "grid": see fit_chinchilla
+                   "bootstrap", "seed", "level", "saturation", "envelope_bins", "envelope_skip_fraction"},
       "versions": {package: version, ..., "git_commit": str | null}
     }
 
