@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fit-method", choices=("varpro", "grid"), default="varpro",
                    help="Chinchilla starts: one per (alpha, beta) of the 4,500-start grid with E, A, B solved "
-                        "(varpro, default), or every grid row as Hoffmann et al. (grid, ~20x slower)")
+                        "(varpro, default), or every grid row as Hoffmann et al. (grid, 15-25x slower)")
     p.add_argument("--saturation", type=float, default=0.98,
                    help="downstream scores at or above this are left out of the power-law fit")
     p.add_argument("--envelope-bins", type=int, default=40, help="log-FLOP bins of the loss envelope")
