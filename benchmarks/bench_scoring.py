@@ -1,7 +1,18 @@
-"""Scoring throughput: batched + prompt sharing vs one pair at a time; paper-size run on a GPU.
+"""Scoring throughput: batched + prompt sharing vs one pair at a time; against lm-evaluation-harness
+on the same text pairs; paper-size run on a GPU.
 
-    python benchmarks/bench_scoring.py [--json out.json]            # CPU: tiny model, ratio
+    python benchmarks/bench_scoring.py [--json out.json]            # CPU: tiny model, ratios
     python benchmarks/bench_scoring.py --full --scale 309M          # GPU: sBLIMP dev + sSC + tSC
+
+lm-evaluation-harness row (`lm_eval`, an optional benchmark dependency: `pip install lm_eval`; the
+row is skipped, saying so, when it is missing): one text LM, one text tokenizer, the same requests
+through both scorers in one run, per task. hf-slm runs under the definitions lm-eval uses (summed
+log-likelihood of the continuation given the context, no terminal token, EOS before an empty
+context only: protocol cm2024 with `convention="sum"`, `cloze_span="ending"`, and `prefix="none"`
+for the cloze prompts). sBLIMP-like and
+sWUGGY-like tasks have each text once per voice (VOICES), as hf-slm's text columns do; both
+scorers see every row. The row reports pairs/s of each, the ratio, the largest difference in
+log-likelihood and whether every decision agrees.
 
 Random weights and random units with realistic lengths (25 Hz units after dedup, ~20 units/s):
 sBLIMP-like pairs of 1.5–4 s sentences, cloze questions of a 4-sentence prompt (8–16 s) and two
@@ -16,6 +27,7 @@ one-pair-at-a-time loop is already partly compute-bound, so no batching can beat
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import time
@@ -133,6 +145,92 @@ def full_run(model, device, batch_size, rng):
             "pairs": sum(len(q) for q in sets.values()), "batch_size": batch_size}
 
 
+VOICES = 4  # sBLIMP dev: every pair spoken by 4 voices
+WORDS = [f"w{i}" for i in range(400)]
+
+
+def text_tokenizer():
+    """A word-level GPT-2-like text tokenizer (EOS, no BOS added), built on the spot."""
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import WhitespaceSplit
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(WORDS)}
+    vocab.update({"<unk>": len(vocab), "<|endoftext|>": len(vocab) + 1})
+    core = Tokenizer(WordLevel(vocab, unk_token="<unk>"))
+    core.pre_tokenizer = WhitespaceSplit()
+    return PreTrainedTokenizerFast(tokenizer_object=core, eos_token="<|endoftext|>", unk_token="<unk>",
+                                   pad_token="<|endoftext|>")
+
+
+def text_tasks(rng, n_pairs, n_cloze):
+    """{task: (prompts, positives, negatives)}: word sentences, pair tasks repeated once per voice."""
+    def sent(lo, hi):
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(lo, hi)))
+    pairs = [(sent(4, 12), sent(4, 12)) for _ in range(n_pairs)]
+    words = [(rng.choice(WORDS), rng.choice(WORDS)) for _ in range(n_pairs)]
+    cloze = [(sent(30, 60), sent(6, 12), sent(6, 12)) for _ in range(n_cloze)]
+    voiced = lambda rows: [r for r in rows for _ in range(VOICES)]  # noqa: E731
+    return {"sblimp": ([""] * n_pairs * VOICES, *map(list, zip(*voiced(pairs)))),
+            "swuggy": ([""] * n_pairs * VOICES, *map(list, zip(*voiced(words)))),
+            "ssc": tuple(map(list, zip(*cloze)))}
+
+
+def versus_lm_eval(scale, device, batch_size, rng, n_pairs, n_cloze, repeats=3):
+    """hf-slm vs lm-evaluation-harness on the same text requests (None fields when lm_eval is missing)."""
+    try:
+        from lm_eval.api.instance import Instance
+        from lm_eval.models.huggingface import HFLM
+    except ImportError:
+        return {"skipped": "lm_eval is not installed (pip install lm_eval)"}
+    import lm_eval
+    from transformers import LlamaForCausalLM
+
+    from hf_slm.scoring.benchmark import EvalOptions, score_pairs
+    from hf_slm.scoring.lm import LoadedLM
+
+    tok = text_tokenizer()
+    torch.manual_seed(0)
+    cfg = llama_config_for(get_scale(scale), vocab_size=len(tok), context=2050)
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    model = LlamaForCausalLM(cfg).to(device=device, dtype=dtype).eval()
+    ours = LoadedLM(model=model, tokenizer=tok, device=device)
+    theirs = HFLM(pretrained=model, tokenizer=tok, batch_size=batch_size, device=str(device))
+    # lm-eval puts EOS before an empty context only, so a cloze prompt starts the sequence itself
+    pair_options = EvalOptions(modality="text", convention="sum", cloze_span="ending", batch_size=batch_size)
+    cloze_options = dataclasses.replace(pair_options, prefix="none")
+    out = {"lm_eval_version": lm_eval.__version__ if hasattr(lm_eval, "__version__") else None,
+           "voices": VOICES, "batch_size": batch_size, "repeats": repeats, "tasks": []}
+    for task, (prompts, pos, neg) in text_tasks(rng, n_pairs, n_cloze).items():
+        options = cloze_options if any(prompts) else pair_options
+        reqs = [Instance(request_type="loglikelihood", doc={}, arguments=(p, (" " if p else "") + c), idx=0)
+                for cands in (pos, neg) for p, c in zip(prompts, cands)]
+        score_pairs(ours, prompts[:batch_size], pos[:batch_size], neg[:batch_size], options)  # warm-up
+        theirs.loglikelihood(reqs[:batch_size], disable_tqdm=True)
+        t_ours, t_theirs = [], []
+        for _ in range(repeats):  # alternated, best of `repeats`: a shared CPU's noise hits both alike
+            sync(device)
+            t = time.perf_counter()
+            mine = score_pairs(ours, prompts, pos, neg, options)
+            sync(device)
+            t_ours.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ll = [x[0] for x in theirs.loglikelihood(reqs, disable_tqdm=True)]
+            sync(device)
+            t_theirs.append(time.perf_counter() - t)
+        t_ours, t_theirs = min(t_ours), min(t_theirs)
+        n = len(pos)
+        a_pos, a_neg = mine.logliks("sum")
+        b_pos, b_neg = torch.tensor(ll[:n], dtype=torch.float64), torch.tensor(ll[n:], dtype=torch.float64)
+        diff = max((torch.tensor(a_pos) - b_pos).abs().max().item(), (torch.tensor(a_neg) - b_neg).abs().max().item())
+        same = int(((torch.tensor(a_pos) > torch.tensor(a_neg)) == (b_pos > b_neg)).sum())
+        out["tasks"].append({"task": task, "pairs": n, "hf_slm_pairs_per_s": n / t_ours,
+                             "lm_eval_pairs_per_s": n / t_theirs, "ratio": t_theirs / t_ours,
+                             "max_abs_diff_nats": diff, "same_decisions": same})
+    return out
+
+
 def main(argv=None):
     global K  # the unit functions read the codebook size
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -147,6 +245,11 @@ def main(argv=None):
     p.add_argument("--full-scale", default="309M")
     p.add_argument("--full-batch-size", type=int, default=256)
     p.add_argument("--json", help="write the results here")
+    p.add_argument("--lm-eval-pairs", type=int, default=150, help="text pairs per pair task for the lm-eval row "
+                                                                  "(each scored once per voice)")
+    p.add_argument("--lm-eval-cloze", type=int, default=150, help="cloze questions for the lm-eval row")
+    p.add_argument("--lm-eval-repeats", type=int, default=3, help="timings per scorer (best kept)")
+    p.add_argument("--no-lm-eval", action="store_true", help="skip the lm-evaluation-harness row")
     args = p.parse_args(argv)
     K = args.k
     if args.threads:
@@ -169,6 +272,15 @@ def main(argv=None):
                   f"({r['speedup_vs_one_sequence']:.1f}x vs one sequence); compute ceiling "
                   f"{r['ceiling_pairs_per_s']:.0f} pairs/s = {r['speedup_ceiling']:.1f}x "
                   f"(batched runs at {r['batched_fraction_of_ceiling']:.0%} of it)")
+        if not args.no_lm_eval:
+            out["lm_eval"] = le = versus_lm_eval(args.scale, device, args.batch_size, rng, args.lm_eval_pairs,
+                                                 args.lm_eval_cloze, args.lm_eval_repeats)
+            if "skipped" in le:
+                print(f"lm-evaluation-harness row skipped: {le['skipped']}")
+            for r in le.get("tasks", []):
+                print(f"{args.scale} text {r['task']:6s} vs lm-evaluation-harness: hf-slm {r['hf_slm_pairs_per_s']:8.1f} "
+                      f"pairs/s, lm-eval {r['lm_eval_pairs_per_s']:8.1f} pairs/s: {r['ratio']:.2f}x; max |diff| "
+                      f"{r['max_abs_diff_nats']:.1e} nats, {r['same_decisions']}/{r['pairs']} same decisions")
         if args.full:
             model = build_model(args.full_scale, device)
             out["full"] = {"scale": args.full_scale, **full_run(model, device, args.full_batch_size, rng)}

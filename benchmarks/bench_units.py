@@ -3,6 +3,7 @@
     python benchmarks/bench_units.py                 # offline mel encoder + K=500 k-means; tiny HuBERT on CPU
     python benchmarks/bench_units.py --hubert base   # HuBERT-base shape (random weights), bf16 on a GPU
     python benchmarks/bench_units.py --json out.json # also write every printed record to one JSON file
+    python benchmarks/bench_units.py --only processes --processes-seconds 1800   # 1 vs 2 extract processes
 
 Audio is generated (no downloads); HuBERT weights are random with the real architecture, which
 costs the same compute as the trained model. Times exclude model construction and one warm-up.
@@ -76,6 +77,71 @@ def extract_end_to_end(seconds: float, cb) -> dict:
     return res
 
 
+def _extract_cli(tmp: Path, out: str, *extra: str):
+    import subprocess
+
+    cmd = [sys.executable, "-m", "hf_slm.cli.main", "units", "extract", "--input", str(tmp / "audio"),
+           "--codebook", str(tmp / "cb.safetensors"), "--out", str(tmp / out), "--shard-size", "20", "--quiet", *extra]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wait_all(procs) -> None:
+    for p in procs:
+        _, err = p.communicate()
+        if p.returncode:
+            raise RuntimeError(err.decode()[-2000:])
+
+
+def processes_side_by_side(seconds: float, cb, repeats: int = 2) -> dict:
+    """`units extract` on the same FLAC input as 1 process, then as 2 (--num-shards 2 + merge), alternated.
+
+    Each variant is a fresh CLI process (start-up included, as a user runs it); the outputs are
+    checked to be byte-identical, and the best of `repeats` alternating runs is kept per variant,
+    which damps the noise of a machine shared with other jobs.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    import soundfile as sf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "audio").mkdir()
+        for i, w in enumerate(clips(seconds, 10.0, rate=22050, seed=11)):
+            sf.write(tmp / "audio" / f"f{i:04d}.flac", w, 22050)
+        cb.save(tmp / "cb.safetensors")
+        times: dict[str, list[float]] = {"1 process": [], "2 processes": []}
+        merges: list[float] = []
+        for _ in range(repeats):
+            for label in times:
+                shutil.rmtree(tmp / ("one" if label == "1 process" else "two"), ignore_errors=True)
+                t = time.perf_counter()
+                if label == "1 process":
+                    _wait_all([_extract_cli(tmp, "one")])
+                else:
+                    _wait_all([_extract_cli(tmp, "two", "--num-shards", "2", "--shard-index", str(i), "--no-merge")
+                               for i in range(2)])
+                    m = time.perf_counter()
+                    subprocess.run([sys.executable, "-m", "hf_slm.cli.main", "units", "merge", str(tmp / "two")],
+                                   check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])
+                    merges.append(time.perf_counter() - m)
+                times[label].append(time.perf_counter() - t)
+        same = all((tmp / "one" / "data" / p.name).read_bytes() == p.read_bytes()
+                   for p in (tmp / "two" / "data").glob("*.parquet"))
+    one, two = min(times["1 process"]), min(times["2 processes"])
+    res = {"encoder": "extract, 1 vs 2 processes on the same input (best of alternating runs)",
+           "audio_seconds": round(seconds, 1), "wall_seconds_1": round(one, 2), "wall_seconds_2": round(two, 2),
+           "all_runs": {k: [round(x, 2) for x in v] for k, v in times.items()},
+           "merge_process_seconds": round(min(merges), 2), "speedup_2_over_1": round(one / two, 2), "identical_shards": same, "cpu_count": os.cpu_count(),
+           "load_average": [round(x, 2) for x in os.getloadavg()]}
+    print(json.dumps(res))
+    RESULTS.append(res)
+    return res
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=600.0, help="audio for the offline encoder")
@@ -86,6 +152,8 @@ def main() -> int:
     ap.add_argument("--k", type=int, default=500)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--json", type=Path, help="also write the machine and every result here")
+    ap.add_argument("--processes-seconds", type=float, default=900.0, help="audio for the 1 vs 2 process comparison")
+    ap.add_argument("--only", choices=["all", "processes"], default="all", help="processes: only that comparison")
     args = ap.parse_args()
     try:
         return _main(args)
@@ -110,12 +178,16 @@ def _main(args) -> int:
                     "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None})
     print(json.dumps({"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
                       "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}))
-    waves = clips(args.seconds, 10.0)
     mel = build_encoder("mel")
     cb = Codebook(rng.normal(size=(args.k, mel.dim)).astype(np.float32), mel.info())
+    if args.only == "processes":
+        processes_side_by_side(args.processes_seconds, cb)
+        return 0
+    waves = clips(args.seconds, 10.0)
     run(UnitPipeline(mel, cb), waves, f"mel-mfcc 25 Hz + k-means {args.k}")
 
     extract_end_to_end(args.extract_seconds, cb)
+    processes_side_by_side(args.processes_seconds, cb)
 
     kind = args.hubert if args.hubert != "auto" else ("base" if torch.cuda.is_available() else "tiny")
     if kind == "none":

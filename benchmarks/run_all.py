@@ -85,6 +85,14 @@ def rows_scoring(doc):
                f"pairs/s = {c['speedup_ceiling']:.1f}×)",
                f"{c['one_pair_at_a_time_pairs_per_s']:.1f} pairs/s", c["speedup"], "≥20×", c["speedup"] >= 20)
            for c in doc["compare"]]
+    lm = doc.get("lm_eval") or {}
+    for t in lm.get("tasks", []):
+        out.append(row("scoring", f"{doc['scale']} text {t['task']}: hf-slm vs lm-evaluation-harness, same requests",
+                       f"{t['hf_slm_pairs_per_s']:.0f} pairs/s (max diff {t['max_abs_diff_nats']:.1e} nats, "
+                       f"{t['same_decisions']}/{t['pairs']} same decisions)",
+                       f"{t['lm_eval_pairs_per_s']:.0f} pairs/s", t["ratio"], "≥1.0×", t["ratio"] >= 1.0))
+    if lm.get("skipped"):
+        out.append(row("scoring", "hf-slm vs lm-evaluation-harness", f"skipped: {lm['skipped']}", "", None, "≥1.0×", None))
     if "full" in doc:
         f = doc["full"]
         out.append(row("scoring", f"{f['scale']}: all of sBLIMP dev + sSC + tSC ({f['pairs']} pairs), wall s",
@@ -108,7 +116,35 @@ def rows_scaling_fit(doc):
     return out
 
 
-ROWS = {"units": rows_units, "synth": rows_synth, "train": rows_train, "train-gpu": rows_train,
+def rows_data(doc):
+    out = []
+    for r in doc["results"]:
+        old, warm, cold = r["list"], r["store_warm"], r["store_cold"]
+        out.append(row("data", f"{r['tokens']:.0e} tokens: run data set-up, token store (warm) vs list builder",
+                       f"{warm['setup_s']:.2f} s, peak RSS {warm['peak_rss_mb']:.0f} MB (cold build {cold['setup_s']:.2f} s)",
+                       f"{old['setup_s']:.1f} s, peak RSS {old['peak_rss_mb']:.0f} MB", r["setup_speedup_warm"],
+                       "≥10× at 1e8, same batches",
+                       r["same_batches"] and (r["tokens"] < 1e8 or r["setup_speedup_warm"] >= 10)))
+    if "warm_rss_growth" in doc:
+        g = doc["warm_rss_growth"]
+        out.append(row("data", "peak RSS growth, smallest -> largest N (warm store)", f"{g:+.1%}", "—", None,
+                       "≤ +25%", g <= 0.25))
+    return out
+
+
+def rows_design(doc):
+    d = doc["design"]
+    out = [row("design", f"hf-slm design, {doc['grid']}, {doc['sims']} simulations, {d['workers']} workers, wall s",
+               f"{d['seconds']:.1f} s", f"{doc['goal_seconds']:.0f} s budget", doc["goal_seconds"] / d["seconds"],
+               f"<{doc['goal_seconds']:.0f} s", d["seconds"] < doc["goal_seconds"])]
+    if "serial" in doc:
+        s = doc["serial"]
+        out.append(row("design", "same, workers vs one process", f"{d['seconds']:.1f} s", f"{s['seconds']:.1f} s",
+                       s["seconds"] / d["seconds"], "—", None))
+    return out
+
+
+ROWS = {"units": rows_units, "data": rows_data, "design": rows_design, "synth": rows_synth, "train": rows_train, "train-gpu": rows_train,
         "scoring": rows_scoring, "scaling_fit": rows_scaling_fit}
 
 
@@ -120,9 +156,11 @@ def jobs(quick: bool, gpu: bool) -> list[tuple[str, str, list[str]]]:
     out = [("units", "bench_units.py",
             q("--seconds", "120", "--extract-seconds", "300", "--hubert-seconds", "20") + ([] if gpu else ["--hubert", "tiny"])),
            ("synth", "bench_synth.py", q("--stories", "10")),
+           ("data", "bench_data.py", ["--tokens", "1e6", "1e7"] if quick else ["--tokens", "1e7", "1e8"]),
            ("train", "bench_train.py", q("--scales", "tiny-250k", "--steps", "4", "--warmup", "1")),
            ("scoring", "bench_scoring.py", q("--n-naive", "20", "--n-batched", "200") + (["--full"] if gpu else [])),
-           ("scaling_fit", "bench_scaling_fit.py", q("--starts", "300", "--resamples", "200"))]
+           ("scaling_fit", "bench_scaling_fit.py", q("--starts", "300", "--resamples", "200")),
+           ("design", "bench_design.py", q("--sims", "50") or ["--serial"])]
     if gpu:
         out.insert(3, ("train-gpu", "bench_train.py", ["--gpu"] + q("--scales", "20M", "85M", "--steps", "5")))
     return out

@@ -1,7 +1,7 @@
 """Evaluate checkpoints on spoken benchmarks: the same as `hf-slm eval` (see --help).
 
     python evaluation/run_eval.py --model runs/tiny-1m --benchmarks data/bench [--dataset data/units]
-    python evaluation/run_eval.py --runs runs/ --benchmarks data/bench
+    python evaluation/run_eval.py --runs runs/ --benchmarks data/bench [--protocol cm2024|sims|zerospeech]
 """
 
 import sys

@@ -13,6 +13,11 @@ class ConfigError(ValueError):
         self.message = message
         super().__init__(f"{field}: {message}")
 
+    def __reduce__(self):
+        # A worker process raises it and the pool pickles it back: rebuild from (field, message),
+        # not from the joined text, or the pool reports a BrokenProcessPool instead of the one line.
+        return (type(self), (self.field, self.message))
+
 
 def require(condition: bool, field: str, message: str) -> None:
     """Raise ConfigError(field, message) unless condition holds."""

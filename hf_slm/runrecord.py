@@ -13,12 +13,21 @@ Conventions:
 - `scores` maps a metric name ("sblimp", "ssc", "tsc", "swuggy", ...) to
   {"value": float in [0, 1], "ci_low": float, "ci_high": float, "n": int, ...}.
 - `learning_curve` is a list of {"step", "tokens", "flops", "test_loss"}.
+- `tokenization` is what the training tokens are ("units", "unigram", "text"): the dataset's
+  meta.json `tokenization`, else the mode's; fits group unigram runs apart from unit runs by it.
+- `status` "interrupted": stopped on request (a Slurm signal before the time limit) after saving a
+  checkpoint; a rerun resumes. A "running" record whose process is gone (kill -9, node loss) is
+  told apart by `process` ({"host", "pid", "heartbeat"}, beaten every HEARTBEAT_S): see `liveness`.
+- `dataset` is an absolute local path or a Hub id, so a run can be evaluated from any folder.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,14 +36,17 @@ from hf_slm.atomic import read_json, write_json
 
 SCHEMA_VERSION = 1
 RUN_FILE = "run.json"
-STATUSES = ("running", "completed", "failed")
+STATUSES = ("running", "completed", "failed", "interrupted")
+HEARTBEAT_S = 30.0  # how often a training process rewrites process.heartbeat
+STALE_S = 5 * HEARTBEAT_S  # a heartbeat older than this is a dead process
 
 
 @dataclass
 class RunRecord:
     name: str
     scale: str
-    mode: str = "speech"  # speech | text | interleaved
+    mode: str = "speech"  # speech | text | interleaved | any registered mode (hf_slm.modes)
+    tokenization: str | None = None  # units | unigram | text: the dataset's token kind (None: older run.json)
     status: str = "running"
     n_params: int = 0
     n_params_total: int = 0
@@ -104,3 +116,43 @@ def find_runs(root: str | Path) -> list[Path]:
     """Every folder under `root` (itself included) that holds a run.json, sorted."""
     root = Path(root)
     return sorted(p.parent for p in root.rglob(RUN_FILE))
+
+
+# ---- is the process that writes a "running" record still alive? ---------------------------------
+
+def process_info() -> dict:
+    """What identifies the process that trains a run, for `liveness` to test later."""
+    now = time.time()
+    return {"host": socket.gethostname(), "pid": os.getpid(), "started": now, "heartbeat": now}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def liveness(record: RunRecord, now: float | None = None, stale_s: float = STALE_S) -> str:
+    """"live" (another process is training it now), "dead" (running, but its process is gone) or
+    the status itself for a run that is not running.
+
+    On the record's own host the pid must exist and the heartbeat be fresh; from another host only
+    the heartbeat can tell. This process's own pid is never "live" (an earlier call in this process
+    that raised has ended). Records without `process` (older ones) are "dead" when running.
+    """
+    if record.status != "running":
+        return record.status
+    proc = record.extra.get("process") or {}
+    beat = proc.get("heartbeat")
+    now = time.time() if now is None else now
+    if beat is None or now - float(beat) > stale_s:
+        return "dead"
+    if proc.get("host") == socket.gethostname():
+        pid = int(proc.get("pid") or 0)
+        if pid == os.getpid() or pid <= 0 or not _pid_alive(pid):
+            return "dead"
+    return "live"

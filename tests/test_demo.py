@@ -4,26 +4,21 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from hf_slm.runrecord import RunRecord, find_runs
 
 
-@pytest.fixture(scope="module")
-def micro(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "micro"
-    proc = subprocess.run([sys.executable, "-m", "hf_slm.cli.main", "demo", "--out", str(out), "--preset", "micro"],
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out, proc
+# `micro` (tests/conftest.py): the session's one micro demo, shared with tests/test_demo_cards.py
 
 
 def test_every_run_completed_with_a_record_and_scores(micro):
     out, _ = micro
     runs = find_runs(out / "runs")
     modes = {RunRecord.load(d).mode for d in runs}
-    assert modes == {"speech", "text"}
+    assert modes == {"speech", "text", "interleaved"}
     for d in runs:
         rec = RunRecord.load(d)
         assert rec.status == "completed"
@@ -32,8 +27,53 @@ def test_every_run_completed_with_a_record_and_scores(micro):
         assert {"sblimp", "ssc", "tsc", "swuggy"} <= set(rec.scores)
         for s in rec.scores.values():
             assert 0.0 <= s["ci_low"] <= s["value"] <= s["ci_high"] <= 1.0
-    # 3 sizes x 3 budgets + the multi-epoch run, for both modes
-    assert len(runs) == 2 * (3 * 3 + 1)
+    # 3 sizes x 3 budgets + the multi-epoch run, for both modes; 2 SIMS runs
+    assert len(runs) == 2 * (3 * 3 + 1) + 2
+
+
+def test_sims_runs_start_from_the_demos_text_lms_at_the_speech_runs_compute(micro):
+    out, _ = micro
+    speech = {(r.n_params, r.tokens_seen): r for r in map(RunRecord.load, find_runs(out / "runs" / "speech"))
+              if r.epochs <= 1.0}
+    inter = [RunRecord.load(d) for d in find_runs(out / "runs" / "interleaved")]
+    assert len(inter) == 2
+    for rec in inter:
+        assert Path(rec.base_model).parent == out / "runs" / "text"  # the demo's own text LM
+        twin = speech[(rec.n_params, rec.tokens_seen)]  # same non-embedding N and D: same 6ND
+        assert rec.flops_6nd == pytest.approx(twin.flops_6nd)
+        assert {"sblimp", "swuggy", "ssc", "tsc", "ssc_t2s", "ssc_s2t"} <= set(rec.scores)
+
+
+def test_findings_json_has_the_seven_findings_with_evidence(micro):
+    out, _ = micro
+    found = json.loads((out / "findings.json").read_text())["findings"]
+    assert list(found) == ["loss_law_identified", "loss_law_extrapolates", "benchmarks_unbiased",
+                           "speech_above_chance", "downstream_tracks_loss", "text_scales_faster",
+                           "interleaved_beats_textless"]
+    for key, f in found.items():
+        assert set(f) == {"reproduced", "evidence", "note"}, key
+        assert isinstance(f["reproduced"], bool) and isinstance(f["evidence"], dict) and f["note"], key
+        if f["reproduced"]:
+            assert f["evidence"], key  # a ✓ without evidence is a defect
+    pairs = found["interleaved_beats_textless"]["evidence"]["pairs"]
+    assert {p["task"] for p in pairs} >= {"sblimp", "swuggy"}
+
+
+def test_null_scorers_ran_on_every_benchmark_and_no_identical_pair_is_left(micro):
+    from hf_slm.dataset_format.benchmark import load_benchmark
+    from hf_slm.scoring.null import identical_rows
+
+    out, _ = micro
+    null = json.loads((out / "null_scores.json").read_text())["tasks"]
+    assert set(null) == {"sblimp", "ssc", "tsc", "swuggy"}
+    for task, entry in null.items():
+        assert entry["identical"] == 0, task  # removed at build time
+        for scorer in ("length", "unigram"):
+            e = entry[scorer]
+            assert 0.0 <= e["ci_low"] <= e["value"] <= e["ci_high"] <= 1.0
+        assert not identical_rows(load_benchmark(out / "benchmarks" / task))
+    evidence = json.loads((out / "findings.json").read_text())["findings"]["benchmarks_unbiased"]["evidence"]
+    assert set(evidence) == set(null)
 
 
 def test_loss_falls_with_data_at_every_size(micro):
@@ -65,7 +105,7 @@ def test_hub_folders_load_with_huggingface_hub_and_transformers(micro):
 
     out, _ = micro
     models = sorted((out / "hub" / "models").iterdir())
-    assert len(models) == 20
+    assert len(models) == 22
     card = ModelCard.load(models[0] / "README.md")
     assert card.data.eval_results  # parsed back from the card's model-index
     model = AutoModelForCausalLM.from_pretrained(models[0])
@@ -79,6 +119,9 @@ def test_hub_folders_load_with_huggingface_hub_and_transformers(micro):
 def test_report_has_tables_figures_and_the_text_vs_speech_comparison(micro):
     out, _ = micro
     md = (out / "report.md").read_text()
+    # the report leads with the findings table, one row per finding, before the figures
+    assert md.index("## The papers' findings") < md.index("## Figures") < md.index("## Runs")
+    assert sum(line.startswith("| `") and ("✓" in line or "✗" in line) for line in md.splitlines()) == 7
     assert "## Downstream efficiency: speech vs text" in md
     assert "paper: speech" in md and "ours: speech" in md
     for line in md.splitlines():
@@ -105,14 +148,16 @@ def test_a_killed_stage_is_redone_from_its_own_resumable_state(micro, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(out, copy, ignore=shutil.ignore_patterns("hub"))
     state = json.loads((copy / "demo_state.json").read_text())
-    for stage in ("publish", "report"):
+    for stage in ("findings", "publish", "report"):
         del state["stages"][stage]
     (copy / "demo_state.json").write_text(json.dumps(state))
     (copy / "report.md").unlink()
+    (copy / "findings.json").unlink()
     proc = subprocess.run([sys.executable, "-m", "hf_slm.cli.main", "demo", "--out", str(copy), "--preset", "micro"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (copy / "report.md").exists() and (copy / "hub" / "laws" / "scaling_laws.json").exists()
+    assert json.loads((copy / "findings.json").read_text()) == json.loads((out / "findings.json").read_text())
 
 
 def test_paper_preset_plans_without_training(tmp_path):

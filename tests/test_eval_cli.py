@@ -32,6 +32,8 @@ def test_eval_writes_run_json_and_model_index(world, tmp_path, capsys):
         assert entry["n"] == (12 if entry is record.scores["sblimp"] else 6)
     sb = record.scores["sblimp"]
     assert sb["metric"] == "macro_accuracy" and set(sb["per_group"]) == {"agreement", "anaphor"}
+    # every item has both voices, so cm2024's voice-averaged macro equals the macro over voicings
+    assert sb["value"] == pytest.approx(sb["macro_accuracy"]) and sb["protocol"]["name"] == "cm2024"
     assert sb["n_items"] == 6 and set(sb["per_voice"]) == {"en-us", "en-gb"}
     assert record.final_test_loss == pytest.approx(record.extra["eval_test_loss"]["value"])
     assert record.extra["eval_test_loss"]["n_docs"] == 5
@@ -112,3 +114,30 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_evaluation_writes_scores_and_leaves_the_card_to_its_hook(world, tmp_path):
+    """scoring.evaluate_run writes run.json only; the card appears when a caller passes hub's writer."""
+    from hf_slm.hub.model_index import update_model_index
+    from hf_slm.scoring.run_eval import evaluate_run
+
+    ckpt = save_checkpoint(tmp_path / "run")
+    record = evaluate_run(ckpt, world["bench"], options=EvalOptions(n_boot=20), tasks=["swuggy"])
+    assert RunRecord.load(ckpt).scores == record.scores and not (ckpt / "README.md").exists()
+    seen = []
+    evaluate_run(ckpt, world["bench"], options=EvalOptions(n_boot=20), tasks=["swuggy"],
+                 on_saved=lambda d, r: seen.append((d, r.scores)) or update_model_index(d, r))
+    assert seen == [(ckpt, RunRecord.load(ckpt).scores)]
+    assert ModelCard.load(ckpt / "README.md").data.eval_results == eval_results_for(RunRecord.load(ckpt))
+
+
+def test_protocol_and_dtype_through_the_cli(world, tmp_path):
+    ckpt = save_checkpoint(tmp_path / "run")
+    assert main(["eval", "--model", str(ckpt), "--benchmarks", str(world["bench"]), "--n-boot", "20",
+                 "--dataset", str(world["data"]), "--protocol", "zerospeech", "--dtype", "bfloat16"]) == 0
+    record = RunRecord.load(ckpt)
+    sb = record.scores["sblimp"]
+    assert sb["protocol"]["name"] == "zerospeech" and sb["convention"] == "sum" and sb["prefix"] == "bos"
+    assert sb["metric"] == "pair_accuracy" and sb["n_units"] == 6  # 12 voicings of 6 items
+    assert record.extra["evaluation"]["dtype"] == "bfloat16"
+    assert record.extra["eval_test_loss"]["prefix"] == "auto"  # the test loss follows training, not BOS

@@ -90,7 +90,7 @@ def test_laws_card_constants_paper_and_plots(hub):
     assert "k = 0.4; gamma = 0.02 [0.015, 0.025] | 0.021 |" in text  # downstream, paper gamma beside
     assert "not fitted: saturated" in text and "*envelope: not fitted (fewer than 3 compute bins).*" in text
     assert "*chinchilla: not fitted (no text runs).*" in text
-    assert '"ratio": 2.0' in text  # comparisons
+    assert "| sblimp | speech/text | — | — | 2 | — |" in text  # comparisons, as a table
     assert "![plots/isoflops.png](plots/isoflops.png)" in text
     assert "1.00e+20" in text  # planner example
     assert "| `points` |" in text and "| run-b | diverged |" in text

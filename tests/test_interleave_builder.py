@@ -5,9 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from hf_slm.data.lm import get_builder
+from hf_slm import modes
 from hf_slm.errors import ConfigError
-from hf_slm.interleave.data import build_interleaved_dataset
+from hf_slm.interleave.data import build_interleaved_dataset, mix_from_args
 from hf_slm.interleave.init import extend_tokenizer
 from hf_slm.training.budget import plan_budget
 from hf_slm.units.dataset import load_unit_dataset
@@ -52,12 +52,20 @@ def test_epochs_are_resampled_counted_and_deterministic(source):
     assert np.array_equal(again.train.windows, pool) and np.array_equal(again.train.order, data.train.order)
 
 
-def test_registered_and_refuses_a_unit_tokenizer(source, tmp_path):
-    assert get_builder("interleaved") is not None
+def test_the_mode_builds_it_and_refuses_a_unit_tokenizer(source, tmp_path):
+    from hf_slm.training.arguments import DataArguments
+
+    build = modes.get("interleaved").build_data
+    budget = plan_budget(10_000, context=64, global_batch=4, tokens=2 * 4 * 64 * 10, epochs=2.0)
+    args = DataArguments(mix_text=0.0, mix_interleaved=1.0, mix_speech=0.0, interleave_method="word")
+    by_mode = build(source, budget, 3, args)
+    direct = build_interleaved_dataset(source, budget, seed=3, mix=mix_from_args(args, 3))
+    assert np.array_equal(by_mode.train.windows, direct.train.windows)
+    assert by_mode.record_extra["interleave"]["docs_per_stream"].keys() == {"interleaved"}  # the flags reached it
     unit_source = load_unit_dataset(write_aligned_dataset(tmp_path / "u", K, n_train=10, n_test=2))
     budget = plan_budget(10_000, context=32, global_batch=2, tokens=64)
     with pytest.raises(ConfigError, match="base-model"):
-        get_builder("interleaved")(unit_source, budget, seed=0, mode="interleaved")
+        build(unit_source, budget, 0, DataArguments())
     too_much = plan_budget(10_000, context=64, global_batch=4, tokens=10_000_000)
     with pytest.raises(ConfigError):
         build_interleaved_dataset(source, too_much, seed=0)
@@ -70,8 +78,11 @@ def _model_args(**kw):
                               "base_model": None, **kw})
 
 
+def setup_from_text_lm(mode, model_args, source, seed):
+    return modes.get(mode).setup_model(model_args, source, seed)
+
+
 def test_model_setup_interleaved_twist_and_errors(source, tmp_path):
-    from hf_slm.interleave.model_setup import setup_from_text_lm
     from hf_slm.units import vocab
     from tests.helpers.interleave_fixtures import save_text_lm
 

@@ -1,5 +1,6 @@
 """Cross-modal StoryCloze on hand-made questions: exact request ids, and scoring a model that knows."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -125,3 +126,90 @@ def test_speech_heldout_loss_scores_units_after_the_marker():
         n += ids.shape[1] - 2
     assert got["n_docs"] == 2 and got["n_tokens"] == n
     assert abs(got["value"] - total / n) < 1e-4
+
+
+def _by_hand(model, ctx, ending, first):
+    """(summed NLL, count) of seq[first:] read off the model's log-probs of the one full sequence."""
+    seq = list(ctx) + list(ending)
+    with torch.no_grad():
+        logp = model(torch.tensor([seq])).logits.log_softmax(-1)[0]
+    return -sum(float(logp[i - 1, seq[i]]) for i in range(first, len(seq))), len(seq) - first
+
+
+@pytest.fixture(scope="module")
+def interleaved(tmp_path_factory):
+    tok = text_tokenizer("qwen")
+    model = tiny_model(len(tok), "qwen")
+    layout = extend_text_lm(model, tok, K)
+    bench = tmp_path_factory.mktemp("bench")
+    write_benchmark(bench / "ssc", cloze_questions(K))
+    return LoadedLM(model=model, tokenizer=tok, device=torch.device("cpu")), layout, bench
+
+
+@pytest.mark.parametrize("protocol,span", [("cm2024", None), ("cm2024", "ending"), ("sims", None)])
+def test_cross_modal_scores_follow_the_protocol(interleaved, monkeypatch, protocol, span):
+    """The scores an interleaved run's figures are made of, one question by hand per modality:
+    cm2024 scores the whole story (every token after P, markers included), `cloze_span="ending"`
+    the ending alone, sims the whole story and the terminal EOS."""
+    import hf_slm.interleave.eval as ie
+    from hf_slm.interleave.eval import score_interleaved_run
+
+    lm, layout, bench = interleaved
+    seen = []  # the PairScores each figure is computed from, in the order of the keys
+
+    def spy(task, ds, scores, options):
+        seen.append(scores)
+        return real(task, ds, scores, options)
+
+    real = ie.task_metrics
+    monkeypatch.setattr(ie, "task_metrics", spy)
+    options = EvalOptions(protocol=protocol, cloze_span=span, n_boot=20, batch_size=4)
+    scores = score_interleaved_run(lm, None, bench, options, reference=False)
+    assert list(scores) == ["ssc", "ssc_t2s", "ssc_s2t", "ssc_t"]
+    whole, eos = span != "ending", [lm.tokenizer.eos_token_id] if protocol == "sims" else []
+    rows = columns(cloze_questions(K))
+    P = prefix_ids(lm.tokenizer)
+    for (key, entry), got, modality in zip(scores.items(), seen, MODALITIES):
+        assert entry["protocol"]["cloze"] == ("whole" if whole else "ending") and entry["modality"] == modality
+        (ctx, (pos, neg)), = cross_modal_groups({k: v[:1] for k, v in rows.items()}, modality, lm.tokenizer,
+                                                layout, P)
+        for score, ending in ((got.positive[0], pos), (got.negative[0], neg)):
+            nll, n = _by_hand(lm.model, ctx, list(ending) + eos, 1 if whole else len(ctx))
+            assert score.n == n and score.sum_nll == pytest.approx(nll, abs=1e-4), key
+
+
+def test_whole_story_and_ending_scores_differ(interleaved):
+    """The cross-modal figures are no longer ending-only: the same question scores otherwise."""
+    from hf_slm.scoring.benchmark import score_groups
+
+    lm, layout, _ = interleaved
+    rows = columns(cloze_questions(K))
+    for modality in MODALITIES:
+        groups = cross_modal_groups(rows, modality, lm.tokenizer, layout, prefix_ids(lm.tokenizer))
+        whole = score_groups(lm, groups, EvalOptions())
+        ending = score_groups(lm, groups, EvalOptions(cloze_span="ending"))
+        for w, e, (ctx, _) in zip(whole.positive, ending.positive, groups):
+            assert w.n == e.n + len(ctx) - 1 and w.sum_nll > e.sum_nll + 1.0, modality
+        assert not np.allclose(whole.logliks("mean")[0], ending.logliks("mean")[0], rtol=0, atol=1e-3), modality
+
+
+def test_speech_heldout_loss_follows_training_not_the_benchmark_protocol():
+    """zerospeech starts benchmarks with BOS, which a Qwen-like tokenizer lacks: the held-out loss
+    keeps training's start token (auto: EOS here) unless --prefix is given."""
+    from datasets import Dataset
+
+    from hf_slm.interleave.eval import speech_heldout_loss
+
+    tok = text_tokenizer("qwen")
+    model = tiny_model(len(tok), "qwen")
+    layout = extend_text_lm(model, tok, K)
+    lm = LoadedLM(model=model, tokenizer=tok, device=torch.device("cpu"))
+    docs = Dataset.from_dict({"units": [[1, 5, 5, 9, 2], [0, 15, 3]]})
+    for options, start in ((EvalOptions(protocol="zerospeech"), "auto"), (EvalOptions(prefix="eos"), "eos")):
+        got = speech_heldout_loss(lm, docs, options)
+        assert got["prefix"] == start
+        total, n = 0.0, 0
+        for units in docs["units"]:  # [eos, <speech>] then units + eos are the targets
+            nll, count = _by_hand(model, [tok.eos_token_id, layout.speech_id], layout.unit_ids(units) + [layout.eos_id], 2)
+            total, n = total + nll, n + count
+        assert got["n_tokens"] == n and got["value"] == pytest.approx(total / n, abs=1e-4)

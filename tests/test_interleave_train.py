@@ -63,9 +63,9 @@ def test_checkpoint_keeps_text_ids_and_reopens_as_interleaved(trained):
 
 
 def test_hf_slm_eval_scores_the_run_in_every_modality(trained):
-    """The evaluation stage's evaluate_run dispatches interleaved runs to hf_slm.interleave.eval."""
+    """evaluate_run asks the run's mode: the interleaved one scores with hf_slm.interleave.eval."""
+    from hf_slm.modes import evaluate_run
     from hf_slm.scoring.benchmark import EvalOptions
-    from hf_slm.scoring.run_eval import evaluate_run
     from hf_slm.synth.schema import write_benchmark
 
     root, _, out = trained

@@ -127,6 +127,22 @@ def test_two_runs_with_one_name_are_refused(inputs, tmp_path, capsys):
     assert "same repo" in capsys.readouterr().err
 
 
+def test_a_run_of_an_unknown_mode_is_refused_before_output(inputs, tmp_path, capsys):
+    import shutil
+
+    from hf_slm.runrecord import RunRecord
+
+    runs = tmp_path / "runs"
+    shutil.copytree(inputs / "runs" / "a", runs / "a")
+    rec = RunRecord.load(runs / "a")
+    rec.mode = "video"  # e.g. a plugin mode this process never registered: its card cannot be written
+    rec.save(runs / "a")
+    assert main(["publish", "--runs", str(runs), "--laws", str(inputs / "laws"), "--out", str(tmp_path / "hub")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--runs" in err and "'video' is not a known mode" in err
+    assert not (tmp_path / "hub").exists()
+
+
 def test_repo_names_are_hub_valid():
     from hf_slm.hub.plan import repo_name
 

@@ -115,4 +115,9 @@ def test_planner_rejects_unreachable_targets():
         plan_budget(laws, -1.0)
     with pytest.raises(ConfigError, match="--mfu"):
         plan_budget(laws, 1e20, mfu=0.0)
-    assert math.isfinite(plan_target(laws, "loss=2.1")["flops"])
+    assert laws["laws"]["speech"]["chinchilla"]["identifiable"]["alpha"] is False  # A·N^−α: only the product
+    with pytest.raises(ConfigError, match="--force"):  # ... so the planner refuses by default
+        plan_target(laws, "loss=2.1")
+    forced = plan_target(laws, "loss=2.1", force=True)
+    assert math.isfinite(forced["flops"]) and forced["reliable"] is False and "alpha" in forced["label"]
+    assert forced["nearest_scale"]["reliable"] is False

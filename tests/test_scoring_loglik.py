@@ -96,3 +96,17 @@ def test_one_token_contexts_skip_the_kv_cache(model, monkeypatch):
         full = score_requests(model, [Request(tuple(ctx), tuple(e)) for e in endings], pad_id=PAD)
         assert [s.n for s in scores] == [f.n for f in full]
         assert [s.sum_nll for s in scores] == pytest.approx([f.sum_nll for f in full], abs=1e-4)
+
+
+def test_requests_with_one_input_run_once(model):
+    """One-token candidates of one context (sWUGGY words after the start token) share a forward pass."""
+    calls = []
+    hook = model.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        reqs = [Request((K, 4), (w,)) for w in (1, 2, 3, 5, 6)] + [Request((K, 4, 1), (2,))]
+        got = score_requests(model, reqs, pad_id=PAD, batch_size=1)
+    finally:
+        hook.remove()
+    assert len(calls) == 2  # (K, 4) once for five requests, (K, 4, 1) once
+    for r, s in zip(reqs, got):
+        assert s.n == 1 and s.sum_nll == pytest.approx(_hand_nll(model, r.context, r.continuation), abs=1e-4)

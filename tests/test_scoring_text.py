@@ -61,12 +61,14 @@ def test_text_pairs_score_like_a_hand_computation():
     lm = LoadedLM(model=model, tokenizer=tok, device=torch.device("cpu"))
     prompts = ["the cat sat on a mat .", "the dog ran home ."]
     pos, neg = ["it was happy", "it was happy"], ["it was sad", "the mat sat"]
-    for share in (True, False):
-        scores = score_pairs(lm, prompts, pos, neg, EvalOptions(modality="text", share_prompt=share))
+    for share, span in [(True, "ending"), (False, "ending"), (True, "whole"), (False, "whole")]:
+        scores = score_pairs(lm, prompts, pos, neg, EvalOptions(modality="text", share_prompt=share,
+                                                                cloze_span=span))
         eos = tok.eos_token_id
         for p, e, s in zip(prompts, pos, scores.positive):
             ids = [eos] + tok(p + " " + e, add_special_tokens=False)["input_ids"]
-            n_ctx = 1 + len(tok(p, add_special_tokens=False)["input_ids"])
+            # whole story: every token after the start token; ending: the ending's tokens only
+            n_ctx = 1 if span == "whole" else 1 + len(tok(p, add_special_tokens=False)["input_ids"])
             with torch.no_grad():
                 logp = torch.log_softmax(model(torch.tensor([ids])).logits[0].double(), -1)
             hand = -sum(float(logp[i - 1, ids[i]]) for i in range(n_ctx, len(ids)))

@@ -1,5 +1,6 @@
 """`hf-slm synth stories` end to end: dataset layout, resume after a kill, unit form, CLI errors."""
 
+import json
 import os
 import signal
 import subprocess
@@ -72,11 +73,12 @@ def test_killed_and_rerun_has_no_missing_or_duplicate_ids(tmp_path, small):
 
 def test_bad_arguments_exit_2_one_line(tmp_path):
     for args in (["--num-stories", "3", "--voices", "xx-nope"], ["--num-stories", "0"],
-                 ["--num-stories", "3", "--source", "missing.txt"]):
+                 ["--num-stories", "3", "--source", "missing.txt"],
+                 ["--num-stories", "3", "--codebook", str(tmp_path / "missing.safetensors")]):
         p = _cli("synth", "stories", "--out", str(tmp_path / "x"), *args)
         _, err = p.communicate(timeout=60)
         assert p.returncode == 2 and len(err.strip().splitlines()) == 1, err
-    assert not (tmp_path / "x").exists()
+    assert not (tmp_path / "x").exists() and not list(tmp_path.iterdir())
 
 
 def test_local_text_source_and_units(tmp_path, small):
@@ -88,8 +90,10 @@ def test_local_text_source_and_units(tmp_path, small):
     src = tmp_path / "texts.jsonl"
     src.write_text('{"text": "Tom had a red ball."}\n{"text": ""}\n{"text": "Mia was happy."}\n')
     out = tmp_path / "units"
-    synth_stories(StoriesConfig(out=str(out), source=str(src), num_stories=3, shard_size=2,
-                                codebook=str(book), quiet=True))
+    from hf_slm.cli.synth import story_audio_dir, stories_to_units
+
+    stories_to_units(StoriesConfig(out=str(out), source=str(src), num_stories=3, shard_size=2,
+                                   quiet=True), str(book))
     from hf_slm.units.dataset import load_unit_dataset
 
     ds = load_unit_dataset(out)
@@ -97,5 +101,14 @@ def test_local_text_source_and_units(tmp_path, small):
     assert [r["id"] for r in rows] == ["texts-0000000", "texts-0000002"]
     assert all(r["units"] and max(r["units"]) < 8 and r["words"] for r in rows)
     assert "audio" not in ds.splits["train"].column_names
-    skipped = [l for l in (out / "skips.jsonl").read_text().splitlines()]
+    assert ds.meta["tokenization"] == "units" and ds.meta["source"]["kind"] == "parquet"
+    # synthesis wrote only audio (kept beside OUT); the units are the unit stage's, from that audio
+    audio = story_audio_dir(out)
+    assert json.loads((audio / "meta.json").read_text())["format"] == "hf-slm-audio/1"
+    skipped = [l for l in (audio / "skips.jsonl").read_text().splitlines()]
     assert len(skipped) == 1 and "texts-0000001" in skipped[0]
+    # adding a split rebuilds the unit folder from all the audio
+    stories_to_units(StoriesConfig(out=str(out), num_stories=1, split="test", shard_size=2, quiet=True),
+                     str(book))
+    again = load_unit_dataset(out)
+    assert sorted(again.splits) == ["test", "train"] and list(again.splits["train"]) == rows

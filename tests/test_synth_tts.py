@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from hf_slm.synth.tts import SAMPLE_RATE, synthesize_many
+from hf_slm.synth.speak import synthesize_many
+from hf_slm.synth.tts import SAMPLE_RATE
 
 TEXT = "The little dog ran to the park. Then Lily found a big red ball under the tree!"
 
@@ -67,7 +68,7 @@ def _twice_in_one_process(text):
 
 def test_unusable_engine_fails_tasks_instead_of_hanging():
     from hf_slm.synth.fresh import Failed, FreshPool
-    from hf_slm.synth.tts import _synth_task
+    from hf_slm.synth.speak import _synth_task
 
     with FreshPool("no-such-tts", 1) as pool:
         (res,) = pool.map(_synth_task, [("hello", "en-us")])

@@ -27,6 +27,9 @@ def dataset(tmp_path_factory):
     ({"mode": "video"}, "--mode"),
     ({"packing": "zip"}, "--packing"),
     ({"per_device_train_batch_size": 3}, "--per_device_train_batch_size"),
+    # Trainer's push would upload a pickle of its arguments (with the token in it) and a generic card
+    ({"push_to_hub": True}, "--push_to_hub"),
+    ({"hub_token": "hf_secret"}, "--hub_token"),
 ])
 def test_config_errors_write_nothing(dataset, tmp_path, change, field):
     from hf_slm.training import run_training

@@ -116,11 +116,11 @@ def test_injected_failure_then_rerun_has_no_missing_or_duplicate_ids(tmp_path, c
                         shard_size=2, test_fraction=0.0, progress=False)
     real, calls = ex.Extraction._write, []
 
-    def flaky(self, shard, rows, skips):
+    def flaky(self, shard, rows, skips, *rest):
         calls.append(shard["name"])
         if len(calls) == 3:
             raise KeyboardInterrupt  # the job dies mid-run
-        return real(self, shard, rows, skips)
+        return real(self, shard, rows, skips, *rest)
 
     monkeypatch.setattr(ex.Extraction, "_write", flaky)
     with pytest.raises(KeyboardInterrupt):
@@ -185,7 +185,7 @@ def test_resume_with_other_settings_is_refused(tmp_path, codebook):
 def test_cli_bad_argument_exits_2_with_one_line_and_writes_nothing(tmp_path, codebook):
     write_corpus(tmp_path / "audio", 1)
     out = tmp_path / "ds"
-    cases = [["--shard-size", "0"], ["--test-fraction", "2"], ["--shard-index", "1"],
+    cases = [["--shard-size", "0"], ["--test-fraction", "2"], ["--shard-index", "1"], ["--max-segment-seconds", "0.15"],
              ["--input", str(tmp_path / "nope")], ["--codebook", str(tmp_path / "audio" / "utt000.wav")]]
     for extra in cases:
         args = ["units", "extract", "--input", str(tmp_path / "audio"), "--codebook", str(codebook),

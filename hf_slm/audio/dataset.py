@@ -1,6 +1,6 @@
 """The audio dataset folder (what synthesis writes and `hf-slm units extract` reads).
 
-Same Hub layout as unit datasets: DIR/data/{split}-XXXXX-of-YYYYY.parquet with columns
+The shared layout of hf_slm.dataset_format: DIR/data/{split}-XXXXX-of-YYYYY.parquet with columns
 id, audio (encoded wav/flac bytes: decoded with soundfile, never torchcodec), text, speaker and
 word_times (word alignments in seconds: [{word, start, end}]). Given splits are kept by the unit stage.
 """
@@ -11,6 +11,8 @@ import io
 from pathlib import Path
 
 import numpy as np
+
+from hf_slm.dataset_format import write_shard
 
 
 def audio_features():
@@ -38,6 +40,4 @@ def encode_audio(samples: np.ndarray, rate: int, fmt: str = "FLAC") -> bytes:
 def write_audio_shard(folder: str | Path, split: str, index: int, num_shards: int,
                       rows: list[dict]) -> Path:
     """Write one shard of an audio dataset atomically (rows follow audio_features())."""
-    from hf_slm.units.dataset import write_shard
-
     return write_shard(folder, split, index, num_shards, rows, features=audio_features())

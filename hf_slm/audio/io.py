@@ -15,13 +15,8 @@ import numpy as np
 from hf_slm.audio.validate import AudioError
 
 
-def read_audio(source: str | os.PathLike | bytes, offset: float = 0.0,
-               duration: float | None = None) -> tuple[np.ndarray, int]:
-    """Decode `source` (a path or encoded bytes) → (float32 samples [n] or [n, channels], rate).
-
-    `offset`/`duration` in seconds select a segment without decoding the whole file.
-    Raises AudioError("empty" | "unreadable", ...) for inputs soundfile cannot use.
-    """
+def open_sound(source: str | os.PathLike | bytes):
+    """soundfile.SoundFile over a path or encoded bytes; AudioError("empty" | "unreadable") otherwise."""
     import soundfile as sf
 
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -37,14 +32,29 @@ def read_audio(source: str | os.PathLike | bytes, offset: float = 0.0,
             raise AudioError("empty", "0 bytes")
         handle = source
     try:
-        with sf.SoundFile(handle) as f:
+        return sf.SoundFile(handle)
+    except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as e:
+        raise AudioError("unreadable", f"{type(e).__name__}: {e}") from None
+
+
+def read_audio(source: str | os.PathLike | bytes, offset: float = 0.0,
+               duration: float | None = None) -> tuple[np.ndarray, int]:
+    """Decode `source` (a path or encoded bytes) → (float32 samples [n] or [n, channels], rate).
+
+    `offset`/`duration` in seconds select a segment without decoding the whole file.
+    Raises AudioError("empty" | "unreadable", ...) for inputs soundfile cannot use.
+    """
+    import soundfile as sf
+
+    with open_sound(source) as f:
+        try:
             rate = f.samplerate
             if offset:
                 f.seek(min(int(round(offset * rate)), f.frames))
             frames = -1 if duration is None else int(round(duration * rate))
             data = f.read(frames=frames, dtype="float32", always_2d=False)
-    except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as e:
-        raise AudioError("unreadable", f"{type(e).__name__}: {e}") from None
+        except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as e:
+            raise AudioError("unreadable", f"{type(e).__name__}: {e}") from None
     return np.asarray(data, dtype=np.float32), int(rate)
 
 

@@ -8,34 +8,35 @@ from pathlib import Path
 from hf_slm.errors import ConfigError
 
 
-def positive_int(value: str) -> int:
+def _number(value: str, cast, ok, must: str):
+    """`value` as int or float when `ok` holds, else argparse's one-line error saying what it must be."""
     try:
-        n = int(value)
+        x = cast(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be > 0")
-    return n
+        raise argparse.ArgumentTypeError(f"{value!r} is not {'an integer' if cast is int else 'a number'}") from None
+    if not ok(x):  # `not ok` also refuses nan
+        raise argparse.ArgumentTypeError(f"{value!r} must be {must}")
+    return x
+
+
+def positive_int(value: str) -> int:
+    return _number(value, int, lambda n: n > 0, "> 0")
 
 
 def positive_float(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be > 0")
-    return x
+    return _number(value, float, lambda x: x > 0, "> 0")
+
+
+def nonnegative_int(value: str) -> int:
+    return _number(value, int, lambda n: n >= 0, ">= 0")
+
+
+def nonnegative_float(value: str) -> float:
+    return _number(value, float, lambda x: x >= 0, ">= 0")
 
 
 def fraction(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0.0 <= x <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be in [0, 1]")
-    return x
+    return _number(value, float, lambda x: 0.0 <= x <= 1.0, "in [0, 1]")
 
 
 def existing_path(path: str | Path, field: str) -> Path:

@@ -1,4 +1,8 @@
-"""`hf-slm eval`: score checkpoints on spoken benchmarks and held-out loss, into run.json + card."""
+"""`hf-slm eval`: score checkpoints on spoken benchmarks and held-out loss, into run.json + card.
+
+Scoring follows the run's mode (hf_slm.modes); the checkpoint's README.md model-index is refreshed
+from the new run.json by hub's writer, passed to the evaluation as its `on_saved` hook.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 
 from hf_slm.cli.common import existing_path, positive_int
 from hf_slm.errors import ConfigError
+from hf_slm.scoring.protocol import DEFAULT_PROTOCOL, PROTOCOLS
 
 
 def register(subparsers) -> None:
@@ -21,15 +26,28 @@ def register(subparsers) -> None:
     p.add_argument("--benchmarks", required=True, help="benchmark folder BENCH/<task>/")
     p.add_argument("--tasks", nargs="+", help="only these task folders (default: every one found)")
     p.add_argument("--dataset", help="unit dataset for the held-out loss (default: run.json's dataset)")
+    p.add_argument("--protocol", default=DEFAULT_PROTOCOL, choices=tuple(PROTOCOLS),
+                   help="the peers' scoring protocols (hf_slm.scoring.protocol): cm2024 = Cuervo & Marxer's "
+                        "code (mean NLL, EOS start, no terminal EOS, whole-story cloze, macro sBLIMP); sims = "
+                        "slamkit (terminal token scored, mean, micro); zerospeech = ZeroSpeech 2021 baseline "
+                        "(sum, voices averaged per pair, micro) (default: %(default)s)")
     p.add_argument("--modality", default="auto", choices=("auto", "units", "text"),
                    help="score unit columns or *_text columns (auto: units if the tokenizer has them)")
-    p.add_argument("--convention", default="mean", choices=("mean", "sum"),
-                   help="mean NLL per candidate token (paper) or summed NLL (ZeroSpeech)")
-    p.add_argument("--prefix", default="auto", choices=("auto", "bos", "eos", "none"),
-                   help="context token before each sequence (auto: what training put before a document)")
+    p.add_argument("--convention", choices=("mean", "sum"),
+                   help="override the protocol's reduction: mean NLL per scored token or summed NLL")
+    p.add_argument("--prefix", choices=("auto", "bos", "eos", "none"),
+                   help="override the protocol's start token (auto: what training put before a document)")
+    p.add_argument("--cloze-span", choices=("whole", "ending"),
+                   help="override the protocol's cloze span: the whole story or the ending given the prompt")
+    p.add_argument("--overlength", default="truncate", choices=("truncate", "refuse"),
+                   help="sequences longer than the model's positions: truncate from the left (counted, "
+                        "with a warning) or refuse (exit 2) (default: %(default)s)")
+    p.add_argument("--dtype", choices=("float32", "bfloat16", "float16"),
+                   help="model weights dtype (default: bfloat16 on GPU, float32 on CPU)")
     p.add_argument("--no-share-prompt", dest="share_prompt", action="store_false",
                    help="score cloze prompt + ending as one sequence per ending")
-    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--batch-size", type=positive_int, default=32,
+                   help="sequences per forward pass (default: %(default)s)")
     p.add_argument("--n-boot", type=positive_int, default=1000, help="bootstrap resamples for the CIs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
@@ -40,8 +58,9 @@ def register(subparsers) -> None:
 def _options(args):
     from hf_slm.scoring.benchmark import EvalOptions
 
-    return EvalOptions(modality=args.modality, convention=args.convention, prefix=args.prefix,
-                       share_prompt=args.share_prompt, batch_size=args.batch_size,
+    return EvalOptions(protocol=args.protocol, modality=args.modality, convention=args.convention,
+                       prefix=args.prefix, cloze_span=args.cloze_span, overlength=args.overlength,
+                       dtype=args.dtype, share_prompt=args.share_prompt, batch_size=args.batch_size,
                        n_boot=args.n_boot, seed=args.seed, device=args.device,
                        progress=sys.stderr.isatty()).validate()
 
@@ -51,10 +70,18 @@ def _summary(name: str, scores: dict) -> str:
     return f"{name}: " + ", ".join(parts)
 
 
+def _evaluate(run_dir, args, options):
+    """Scores as the run's mode says, into run.json; then the checkpoint card's model-index."""
+    from hf_slm.hub.model_index import update_model_index
+    from hf_slm.modes import evaluate_run
+
+    return evaluate_run(run_dir, args.benchmarks, args.dataset, options, args.tasks, on_saved=update_model_index)
+
+
 def run(args: argparse.Namespace) -> int:
     from hf_slm.runrecord import RUN_FILE, RunRecord, find_runs
     from hf_slm.scoring.benchmark import evaluate_checkpoint
-    from hf_slm.scoring.run_eval import evaluate_run, is_evaluated
+    from hf_slm.scoring.run_eval import is_evaluated
     from hf_slm.synth.schema import task_folders
 
     options = _options(args)
@@ -63,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.model:
         model = Path(args.model)
         if (model / RUN_FILE).exists():
-            record = evaluate_run(model, args.benchmarks, args.dataset, options, args.tasks)
+            record = _evaluate(model, args, options)
             print(_summary(record.name, {t: record.scores[t] for t in record.extra["evaluation"]["tasks"]}))
         else:
             scores = evaluate_checkpoint(args.model, args.benchmarks, options, tasks=args.tasks)
@@ -77,9 +104,9 @@ def run(args: argparse.Namespace) -> int:
         record = RunRecord.load(run_dir)
         if record.status != "completed":
             print(f"{record.name}: skipped (status {record.status})")
-        elif not args.force and args.tasks is None and is_evaluated(run_dir, args.benchmarks, args.dataset):
+        elif not args.force and args.tasks is None and is_evaluated(run_dir, args.benchmarks, args.dataset, options):
             print(f"{record.name}: skipped (already evaluated)")
         else:
-            record = evaluate_run(run_dir, args.benchmarks, args.dataset, options, args.tasks)
+            record = _evaluate(run_dir, args, options)
             print(_summary(record.name, {t: record.scores[t] for t in record.extra["evaluation"]["tasks"]}))
     return 0

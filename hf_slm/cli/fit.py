@@ -1,32 +1,30 @@
-"""`hf-slm fit`: fit the scaling laws of a folder of runs into scaling_laws.json and plots."""
+"""`hf-slm fit`: fit the scaling laws of a folder of runs, or of a CSV table of results (published or
+external: n_params, tokens, optional unique_tokens, loss, flops, group and task scores as fractions),
+into scaling_laws.json and plots."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from hf_slm.cli.common import existing_path
+from hf_slm.cli.common import existing_path, nonnegative_int
 from hf_slm.errors import ConfigError
-
-
-def _nonneg_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be >= 0")
-    return n
+from hf_slm.scaling.huber import DELTA_CUERVO_MARXER, DELTA_HOFFMANN
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("fit", help="fit scaling laws (Chinchilla, data-constrained, downstream) to runs",
                               description=__doc__)
-    p.add_argument("--runs", required=True, help="folder searched for run.json files (run records)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--runs", help="folder searched for run.json files (run records)")
     p.add_argument("--out", required=True, help="output folder: scaling_laws.json and the plots")
-    p.add_argument("--delta", type=float, default=0.03,
-                   help="Huber delta on log-loss residuals (0.03 as Cuervo & Marxer; 1e-3 as Hoffmann)")
-    p.add_argument("--bootstrap", type=_nonneg_int, default=1000,
+    src.add_argument("--table", help="instead of --runs: a CSV of results with n_params, tokens, [unique_tokens, "
+                                     "loss, flops, group, run] and task scores (sblimp, ssc, tsc, swuggy) as "
+                                     "fractions in [0, 1]")
+    p.add_argument("--delta", type=float, default=DELTA_CUERVO_MARXER,
+                   help=f"Huber delta on log-loss residuals ({DELTA_CUERVO_MARXER:g} as Cuervo & Marxer; "
+                        f"{DELTA_HOFFMANN:g} as Hoffmann)")
+    p.add_argument("--bootstrap", type=nonnegative_int, default=1000,
                    help="bootstrap resamples of the runs for confidence intervals (0: none)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fit-method", choices=("varpro", "grid"), default="varpro",
@@ -57,6 +55,21 @@ def _check(args) -> None:
         raise ConfigError("--out", f"{out} exists and is not a folder")
 
 
+def _diagnostics(group: str, ch: dict) -> list[str]:
+    """What the fit says about itself: constants the data do not identify, warnings, extrapolation."""
+    lines = []
+    ident = ch.get("identifiable") or {}
+    missing = [k for k, v in ident.items() if v is False]
+    if missing:
+        lines.append(f"{group}: NOT identified by these runs: {', '.join(missing)}")
+    lines.extend(f"{group}: warning: {w}" for w in ch.get("warnings") or [])
+    ex = ch.get("extrapolation") or {}
+    if ex.get("max_abs_rel_error") is not None:
+        lines.append(f"{group}: extrapolation check: refit without the {len(ex.get('held_out') or [])} top-compute "
+                     f"runs predicts them within {100 * ex['max_abs_rel_error']:.2f}%")
+    return lines
+
+
 def _summary(laws: dict) -> list[str]:
     lines = []
     for group, g in laws["laws"].items():
@@ -65,6 +78,7 @@ def _summary(laws: dict) -> list[str]:
             lines.append(f"{group}: L = {ch['E']:.4g} + {ch['A']:.4g}/N^{ch['alpha']:.4f} + "
                          f"{ch['B']:.4g}/D^{ch['beta']:.4f}  ({ch['n_points']} runs, "
                          f"{ch['n_at_optimum']}/{ch['n_starts']} starts at the optimum)")
+            lines.extend(_diagnostics(group, ch))
         else:
             lines.append(f"{group}: Chinchilla not fitted: {ch['reason']}")
         dc = g.get("data_constrained", {})
@@ -74,9 +88,11 @@ def _summary(laws: dict) -> list[str]:
         env = g.get("envelope", {})
         if env.get("fitted"):
             lines.append(f"{group}: envelope L = {env['k']:.4g}·C^{env['gamma']:.4f}")
+            lines.extend(f"{group}: envelope warning: {w}" for w in env.get("warnings") or [])
         for metric, res in g.get("downstream", {}).items():
             if res.get("fitted"):
                 lines.append(f"{group}: {metric} = {res['k']:.4g}·C^{res['gamma']:.4f}")
+                lines.extend(f"{group}: {metric} warning: {w}" for w in res.get("warnings") or [])
             else:
                 lines.append(f"{group}: {metric} not fitted: {res['reason']}")
     for metric, pairs in laws.get("comparisons", {}).items():
@@ -88,14 +104,26 @@ def _summary(laws: dict) -> list[str]:
     return lines
 
 
+def _inputs(args):
+    """What fit_runs reads: the --runs folder, or the --table rows as run records (same fit, same file)."""
+    if args.runs:
+        return existing_path(args.runs, "--runs"), "--runs"
+    from hf_slm.scaling.table import read_table
+
+    return read_table(args.table), "--table"
+
+
 def run(args: argparse.Namespace) -> int:
     _check(args)
-    existing_path(args.runs, "--runs")
+    runs, field = _inputs(args)
     from hf_slm.scaling import fit_runs, write_laws
 
-    laws = fit_runs(args.runs, delta=args.delta, bootstrap=args.bootstrap, seed=args.seed, method=args.fit_method,
-                    saturation=args.saturation, envelope_bins=args.envelope_bins,
-                    envelope_skip_fraction=args.envelope_skip)
+    try:
+        laws = fit_runs(runs, delta=args.delta, bootstrap=args.bootstrap, seed=args.seed, method=args.fit_method,
+                        saturation=args.saturation, envelope_bins=args.envelope_bins,
+                        envelope_skip_fraction=args.envelope_skip)
+    except ConfigError as e:  # fit_runs names its input --runs; say which input it was
+        raise (ConfigError(field, e.message) if e.field == "--runs" else e) from None
     out = Path(args.out)
     path = write_laws(out, laws)
     for line in _summary(laws):

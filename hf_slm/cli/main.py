@@ -1,4 +1,8 @@
-"""Entry point of `hf-slm`: finds the stage modules, parses, and turns ConfigError into exit 2."""
+"""Entry point of `hf-slm`: finds the stage modules, parses, and turns errors into one line.
+
+ConfigError (bad configuration) → exit 2; OSError (read-only folder, full disk, missing file at
+run time) → exit 1. Both print one line naming what failed instead of a traceback.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,21 @@ from hf_slm.errors import ConfigError
 _NOT_STAGES = {"main", "common"}
 
 
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default in --help, but not for required options or unset (None/False) flags."""
+
+    def _get_help_string(self, action):
+        if action.required or action.default in (None, False, argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """argparse with a one-line error (the field and what is allowed) and exit code 2."""
+    """argparse with a one-line error (the field and what is allowed), exit code 2, defaults in --help."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         sys.stderr.write(f"hf-slm: error: {message} (see `{self.prog} --help`)\n")
@@ -45,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         sys.stderr.write(f"hf-slm: error: {e}\n")
         return 2
+    except OSError as e:  # the disk, not the configuration: say which file and why, in one line
+        where = f" {e.filename}" if e.filename else ""
+        sys.stderr.write(f"hf-slm: error:{where}: {e.strerror or e} (errno {e.errno})\n")
+        return 1
     return int(result or 0)
 
 

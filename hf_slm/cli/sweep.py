@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 def _sweep(args) -> int:
     from hf_slm.atomic import write_text
     from hf_slm.errors import ConfigError
-    from hf_slm.training.sweep import EMITTERS, compute_table, load_sweep, run_locally, run_status
+    from hf_slm.training.sweep import EMITTERS, compute_table, load_sweep, run_locally, run_status, slurm_log_dir
 
     cfg, runs = load_sweep(args.config)
     if args.only:
@@ -31,6 +31,8 @@ def _sweep(args) -> int:
     if args.emit:
         script = EMITTERS[args.emit](cfg, runs)
         if args.out:
+            if args.emit == "slurm":
+                slurm_log_dir(cfg).mkdir(parents=True, exist_ok=True)  # Slurm opens logs before the script runs
             write_text(args.out, script)
             print(f"wrote {args.out} ({len(runs)} runs)", file=sys.stderr)
         else:

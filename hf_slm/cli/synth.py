@@ -1,6 +1,16 @@
-"""`hf-slm synth stories|benchmarks|load-official`: spoken stories and spoken benchmarks."""
+"""`hf-slm synth stories|benchmarks|load-official`: spoken stories and spoken benchmarks.
+
+Synthesis writes audio datasets. With `--codebook` this command also runs the unit stage on what
+it synthesized (stories: `units extract`; benchmarks: hf_slm.units.benchmark), so one command
+still goes from text to units; the chaining lives here, above both stages.
+"""
 
 from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
 
 from hf_slm.cli.common import positive_float, positive_int
 
@@ -19,7 +29,7 @@ def _tts_args(p) -> None:
     p.add_argument("--workers", type=positive_int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--codebook", default=None,
-                   help="a unit codebook (safetensors): write units, not audio")
+                   help="a unit codebook (safetensors): also run the unit stage and write units")
     p.add_argument("--quiet", action="store_true")
 
 
@@ -67,27 +77,101 @@ def _stories(args) -> int:
     cfg = StoriesConfig(out=args.out, source=args.source, num_stories=args.num_stories,
                         hours=args.hours, seed=args.seed, start=args.start, split=args.split,
                         voices=args.voices, tts=args.tts, rate=args.rate, workers=args.workers,
-                        shard_size=args.shard_size, codebook=args.codebook, quiet=args.quiet)
-    synth_stories(cfg)
+                        shard_size=args.shard_size, quiet=args.quiet)
+    if args.codebook is None:
+        synth_stories(cfg)
+    else:
+        stories_to_units(cfg, args.codebook)
     return 0
+
+
+def story_audio_dir(out: str | Path) -> Path:
+    """Where `synth stories --codebook OUT` keeps the audio it extracts units from: beside OUT.
+
+    Kept so that a rerun resumes and a later `--split` adds to it (the unit folder is then
+    rebuilt from all of it).
+    """
+    out = Path(out)
+    return out.parent / f".{out.name}.audio"
+
+
+def stories_to_units(cfg, codebook: str) -> dict:
+    """Synthesize the stories' audio (beside cfg.out), then extract units from it into cfg.out."""
+    from hf_slm.atomic import read_json
+    from hf_slm.errors import ConfigError
+    from hf_slm.synth.build_stories import synth_stories
+    from hf_slm.units.extract import ExtractConfig, extract
+    from hf_slm.units.quantizer import Codebook
+    from hf_slm.units.shard_plan import PLAN, WORK_DIR
+
+    Codebook.load(codebook)  # a bad codebook stops here, before any synthesis
+    out = Path(cfg.out)
+    if out.exists() and any(out.iterdir()) and not (out / WORK_DIR / PLAN).exists():
+        raise ConfigError("--out", f"{out} exists and is not a unit extraction folder; pick a new folder")
+    audio = story_audio_dir(cfg.out)
+    synth_stories(replace(cfg, out=str(audio)))
+    extraction = ExtractConfig(input=str(audio), out=cfg.out, codebook=codebook, shard_size=cfg.shard_size,
+                               test_fraction=0.0, license=_card_license(audio), progress=not cfg.quiet)
+    try:
+        return extract(extraction)
+    except ConfigError as e:
+        plan = Path(cfg.out) / WORK_DIR / PLAN
+        if e.field != "--out" or not plan.exists() or \
+                read_json(plan)["config"].get("input") != str(audio.resolve()):
+            raise
+    # OUT holds units of this audio folder before a split was added: rebuild them from all of it
+    shutil.rmtree(cfg.out)
+    return extract(extraction)
+
+
+def _card_license(folder: Path) -> str:
+    from huggingface_hub import DatasetCard
+
+    return DatasetCard.load(folder / "README.md").data.license or "unknown"
 
 
 def _benchmarks(args) -> int:
     from hf_slm.errors import ConfigError
     from hf_slm.synth.build_benchmarks import BenchmarkConfig, synth_benchmarks
+    from hf_slm.tasks import TASKS
 
     tasks = _voices(args.tasks)
-    known = ("sblimp", "ssc", "tsc", "swuggy")
-    bad = [t for t in tasks if t not in known]
+    bad = [t for t in tasks if t not in TASKS]
     if bad or not tasks:
-        raise ConfigError("--tasks", f"{','.join(bad) or '(none)'} not in {', '.join(known)}")
+        raise ConfigError("--tasks", f"{','.join(bad) or '(none)'} not in {', '.join(TASKS)}")
     cfg = BenchmarkConfig(out=args.out, tasks=tasks, pairs_per_phenomenon=args.pairs_per_phenomenon,
                           cloze_questions=args.cloze_questions, words=args.words,
                           exclude_from=args.exclude_from, voices=args.voices, tts=args.tts,
-                          rate=args.rate, workers=args.workers, seed=args.seed,
-                          codebook=args.codebook, quiet=args.quiet)
-    synth_benchmarks(cfg)
+                          rate=args.rate, workers=args.workers, seed=args.seed, quiet=args.quiet)
+    if args.codebook is None:
+        synth_benchmarks(cfg)
+    else:
+        benchmarks_to_unit_form(cfg, args.codebook)
     return 0
+
+
+def benchmarks_to_unit_form(cfg, codebook: str) -> dict[str, Path]:
+    """Synthesize the audio benchmarks into a temporary folder inside cfg.out, then convert them to units."""
+    import tempfile
+
+    from hf_slm.synth.build_benchmarks import check_config, synth_benchmarks
+    from hf_slm.units.benchmark import benchmarks_to_units
+    from hf_slm.units.pipeline import UnitPipeline
+
+    check_config(cfg)
+    pipeline = UnitPipeline.from_codebook(codebook)  # a bad codebook stops here, before synthesis
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".audio.", dir=out))
+    try:
+        synth_benchmarks(replace(cfg, out=str(tmp), quiet=True))
+        folders = benchmarks_to_units(tmp, out, codebook, tasks=cfg.tasks, pipeline=pipeline)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not cfg.quiet:
+        for task, folder in folders.items():
+            print(f"synth benchmarks: {task}: units -> {folder}", file=sys.stderr)
+    return folders
 
 
 def _official(args) -> int:

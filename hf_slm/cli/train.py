@@ -17,7 +17,8 @@ def register(subparsers) -> None:
 
 
 def _train(args) -> int:
+    from hf_slm.training.entry import exit_code
     from hf_slm.training.run import run_training
 
-    run_training(list(args.args))  # ConfigError → one line, exit 2 (hf_slm.cli.main)
-    return 0
+    # ConfigError → one line, exit 2 (hf_slm.cli.main); stopped on request → 75 (rerun resumes)
+    return exit_code(run_training(list(args.args)))

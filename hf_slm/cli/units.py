@@ -1,10 +1,11 @@
-"""`hf-slm units ...`: extract | fit-kmeans | unigram | merge | import-codebook."""
+"""`hf-slm units ...`: extract | fit-kmeans | unigram | benchmarks | merge | import-codebook."""
 
 from __future__ import annotations
 
 import sys
 
-from hf_slm.cli.common import existing_path, fraction, positive_int
+from hf_slm.cli.common import (existing_path, fraction, nonnegative_float, nonnegative_int, positive_float,
+                              positive_int)
 
 
 def _extract(args) -> int:
@@ -15,9 +16,36 @@ def _extract(args) -> int:
     cfg = ExtractConfig(input=args.input, out=args.out, codebook=args.codebook, model=args.model,
                         dedup=not args.no_dedup, shard_size=args.shard_size, test_fraction=args.test_fraction,
                         min_seconds=args.min_seconds, num_shards=args.num_shards, shard_index=args.shard_index,
-                        batch_size=args.batch_size, device=args.device, dtype=args.dtype,
-                        license=args.license, push_to_hub=args.push_to_hub, progress=not args.quiet)
+                        batch_size=args.batch_size, batch_seconds=args.batch_seconds,
+                        max_segment_seconds=args.max_segment_seconds or None, num_workers=args.num_workers,
+                        device=args.device, dtype=args.dtype, license=args.license,
+                        push_to_hub=args.push_to_hub, progress=not args.quiet, merge=not args.no_merge)
+    if args.emit:
+        return _emit(args, cfg)
     extract(cfg)
+    return 0
+
+
+def _emit(args, cfg) -> int:
+    from hf_slm.atomic import write_text
+    from hf_slm.errors import ConfigError
+    from hf_slm.units.extract import check_settings
+    from hf_slm.units.slurm import emit_slurm, parse_sbatch
+
+    check_settings(cfg)
+    if args.num_shards is None or args.shard_index is not None:
+        raise ConfigError("--num-shards", "--emit slurm needs --num-shards N (the array size) and no --shard-index")
+    if args.push_to_hub:
+        raise ConfigError("--push-to-hub", "not with --emit slurm; push after the merge job "
+                                           "(hf-slm units merge OUT --push-to-hub REPO)")
+    script = emit_slurm(cfg, args.num_shards, sbatch=parse_sbatch(args.sbatch), max_parallel=args.max_parallel,
+                        activate=args.activate, log_dir=args.log_dir)
+    if args.emit_out:
+        write_text(args.emit_out, script)
+        print(f"wrote {args.emit_out} ({args.num_shards} array tasks + a merge job); submit with "
+              f"`bash {args.emit_out}`", file=sys.stderr)
+    else:
+        sys.stdout.write(script)
     return 0
 
 
@@ -55,7 +83,8 @@ def _fit(args) -> int:
     if Path(args.out).exists() and not args.overwrite:
         raise ConfigError("--out", f"{args.out} exists; pass --overwrite or pick another path")
     encoder = _encoder_from_args(args)
-    cb = fit_codebook(args.input, args.out, encoder, k=args.k, seed=args.seed, max_frames=args.max_frames)
+    cb = fit_codebook(args.input, args.out, encoder, k=args.k, seed=args.seed, max_frames=args.max_frames,
+                      frames_per_file=args.frames_per_file, max_segment_seconds=args.max_segment_seconds or None)
     print(f"codebook K={cb.k} dim={cb.dim} from {cb.extra['frames']} frames -> {args.out}", file=sys.stderr)
     return 0
 
@@ -81,6 +110,16 @@ def _unigram(args) -> int:
     return 0
 
 
+def _benchmarks(args) -> int:
+    from hf_slm.units.benchmark import benchmarks_to_units
+
+    existing_path(args.input, "--input")
+    existing_path(args.codebook, "--codebook")
+    for task, folder in benchmarks_to_units(args.input, args.out, args.codebook).items():
+        print(f"units benchmarks: {task} -> {folder}", file=sys.stderr)
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("units", help="audio → speech units → unit datasets")
     sub = p.add_subparsers(dest="units_command", metavar="ACTION", required=True,
@@ -97,13 +136,29 @@ def register(subparsers) -> None:
     e.add_argument("--min-seconds", type=float, default=0.1, help="shorter inputs are skipped (too_short)")
     e.add_argument("--num-shards", type=positive_int, default=None, help="parallel tasks (e.g. Slurm array size)")
     e.add_argument("--shard-index", type=int, default=None, help="this task's index in 0..num-shards-1")
-    e.add_argument("--batch-size", type=positive_int, default=16)
+    e.add_argument("--batch-size", type=positive_int, default=16, help="waveforms per encoder forward pass")
+    e.add_argument("--batch-seconds", type=positive_float, default=320.0,
+                   help="at most this much (padded) audio per encoder call, however long the files")
+    e.add_argument("--max-segment-seconds", type=nonnegative_float, default=120.0,
+                   help="longer inputs are streamed and cut at quiet points into rows ID@START-END (0: never)")
+    e.add_argument("--num-workers", type=nonnegative_int, default=0,
+                   help="DataLoader workers decoding audio beside the encoder (0: in this process)")
     e.add_argument("--device", default=None, help="torch device (default: cuda:LOCAL_RANK if available, else cpu)")
     e.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default=None,
                    help="HuBERT dtype (default bfloat16 on GPU, float32 on CPU)")
     e.add_argument("--license", default="unknown", help="license of the source audio, for the card")
     e.add_argument("--push-to-hub", default=None, metavar="REPO", help="upload the finished folder (HF_TOKEN)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
+    e.add_argument("--no-merge", action="store_true", help="do not merge when all shards are done (Slurm tasks)")
+    e.add_argument("--emit", choices=["slurm"], default=None,
+                   help="write a Slurm array script over --num-shards tasks (+ a merge job) instead of extracting")
+    e.add_argument("--emit-out", default=None, metavar="FILE", help="file for --emit (default: stdout)")
+    e.add_argument("--sbatch", action="append", metavar="KEY=VALUE",
+                   help="extra #SBATCH option for --emit slurm, repeatable (time=4:00:00, gpus-per-task=1)")
+    e.add_argument("--max-parallel", type=positive_int, default=None, help="--emit slurm: array throttle (%%N)")
+    e.add_argument("--activate", default=None,
+                   help="--emit slurm: virtualenv folder or activate script (default: the current venv)")
+    e.add_argument("--log-dir", default=None, help="--emit slurm: Slurm logs (default: OUT-slurm-logs beside OUT)")
     e.set_defaults(func=_extract)
 
     m = sub.add_parser("merge", help="validate a finished (possibly multi-process) extraction and write its card")
@@ -121,6 +176,9 @@ def register(subparsers) -> None:
     f.add_argument("--frame-rate", type=float, default=25.0, help="mel encoder frames per second")
     f.add_argument("--k", type=positive_int, default=500, help="clusters (paper: 500)")
     f.add_argument("--max-frames", type=positive_int, default=200_000)
+    f.add_argument("--frames-per-file", type=positive_int, default=500, help="frames sampled from one file at most")
+    f.add_argument("--max-segment-seconds", type=nonnegative_float, default=120.0,
+                   help="longer files are streamed in segments cut at quiet points (0: never)")
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--device", default=None)
     f.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default=None)
@@ -134,6 +192,12 @@ def register(subparsers) -> None:
     u.add_argument("--max-sentences", type=positive_int, default=1_000_000, help="training sentences sampled")
     u.add_argument("--seed", type=int, default=0)
     u.set_defaults(func=_unigram)
+
+    b = sub.add_parser("benchmarks", help="audio benchmark folders (synth / load-official) → unit benchmarks")
+    b.add_argument("--input", required=True, help="a BENCH folder of audio task folders")
+    b.add_argument("--codebook", required=True, help="safetensors codebook (fit-kmeans / import-codebook)")
+    b.add_argument("--out", required=True, help="BENCH folder to write the unit task folders into")
+    b.set_defaults(func=_benchmarks)
 
     i = sub.add_parser("import-codebook", help="TWIST/textlesslib k-means pickle → safetensors codebook")
     i.add_argument("pickle", help="e.g. mhubert_base_25hz_cp_mls_cv_sp_fisher_L11_km500.bin")

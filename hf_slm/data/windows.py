@@ -9,6 +9,9 @@ import torch
 class WindowDataset(torch.utils.data.Dataset):
     """Item i is window `order[i]` of `windows`; `pad_id` positions are masked out of the labels.
 
+    `windows` is a (n, window) array or anything indexed like one (hf_slm.data.packed.PackedWindows:
+    windows gathered from a memory-mapped token store when read).
+
     The order is fixed up front (pool permutations per epoch), so Trainer reads it sequentially
     and a resumed run skips exactly the batches it already trained on.
     """

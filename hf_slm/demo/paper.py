@@ -11,9 +11,8 @@ from pathlib import Path
 
 from hf_slm.atomic import write_json, write_text
 from hf_slm.errors import ConfigError
+from hf_slm.modeling import A100_BF16_TFLOPS, gpu_hours
 from hf_slm.paper import paper_constants
-
-A100_BF16_TFLOPS = 312.0
 
 
 def paper_sweep_file() -> Path:
@@ -21,10 +20,6 @@ def paper_sweep_file() -> Path:
     if not path.exists():
         raise ConfigError("--preset", f"paper needs {path} (run from a hf-slm checkout)")
     return path
-
-
-def gpu_hours(flops: float, mfu: float, peak_tflops: float = A100_BF16_TFLOPS) -> float:
-    return flops / (mfu * peak_tflops * 1e12) / 3600.0
 
 
 def plan_paper(out: str | Path, log=None) -> dict:

@@ -1,6 +1,7 @@
 """`hf-slm demo`: the whole scaling study at toy scale, one stage after another, resumable.
 
-    stories ─▶ codebook ─▶ units ─▶ benchmarks ─▶ text side ─▶ train grid ─▶ evaluate ─▶ fit ─▶ publish ─▶ report
+    stories ─▶ codebook ─▶ units ─▶ benchmarks ─▶ null scorers ─▶ text side ─▶ train grid ─▶ SIMS runs
+            ─▶ evaluate ─▶ fit ─▶ findings ─▶ publish ─▶ report
 
 Each stage calls the library function of its stage (the same code the CLI runs) and reads only
 what the stage before it wrote under DIR. `DIR/demo_state.json` records finished stages with
@@ -21,7 +22,11 @@ from hf_slm.demo.presets import Preset
 from hf_slm.errors import ConfigError
 
 STATE_FILE = "demo_state.json"
+NULL_FILE = "null_scores.json"
+FINDINGS_FILE = "findings.json"
+SIMS_POOL_SHARE = 0.35  # tokens of one rendered SIMS epoch per unit of the speech pool (0.39 measured on micro)
 MODES = ("speech", "text")
+DATASET_OF_MODE = {"speech": "units", "text": "text"}  # which of the demo's datasets each mode trains on
 VOICES = ("en-us", "en-us+f3")
 
 
@@ -60,10 +65,13 @@ class Demo:
             ("codebook", self.fit_codebook),
             ("units", self.extract_units),
             ("benchmarks", self.synth_benchmarks),
+            ("null", self.null_scores),
             ("text", self.build_text_side),
             ("train", self.train_grid),
+            ("sims", self.train_interleaved),
             ("evaluate", self.evaluate_runs),
             ("fit", self.fit_laws),
+            ("findings", self.write_findings),
             ("publish", self.publish),
             ("report", self.write_report),
         ]
@@ -117,16 +125,39 @@ class Demo:
         return {"counts": summary.get("counts", summary)}
 
     def synth_benchmarks(self) -> dict:
+        """Spoken benchmarks as audio (synthesis), then as units (the unit stage on that audio)."""
         from hf_slm.synth.build_benchmarks import BenchmarkConfig, synth_benchmarks
+        from hf_slm.units.benchmark import benchmarks_to_units
 
         p = self.preset
         # held-out by construction: nothing in the benchmarks occurs in the training stories
-        folders = synth_benchmarks(BenchmarkConfig(
-            out=str(self.paths["bench"]), seed=self.seed, voices=list(VOICES), workers=p.workers,
+        audio = synth_benchmarks(BenchmarkConfig(
+            out=str(self.paths["bench_audio"]), seed=self.seed, voices=list(VOICES), workers=p.workers,
             pairs_per_phenomenon=p.pairs_per_phenomenon, cloze_questions=p.cloze_questions,
-            words=p.wuggy_items, codebook=str(self.paths["codebook"]),
-            exclude_from=str(self.paths["audio"]), quiet=True))
-        return {"tasks": sorted(folders)}
+            words=p.wuggy_items, exclude_from=str(self.paths["audio"]), quiet=True))
+        from hf_slm.dataset_format import read_meta
+
+        folders = benchmarks_to_units(self.paths["bench_audio"], self.paths["bench"],
+                                      str(self.paths["codebook"]), tasks=list(audio))
+        # the unit stage drops pairs whose two sides are the same units (no right answer) and counts them
+        removed = {task: read_meta(folder).get("identical_units_removed", 0) for task, folder in folders.items()}
+        return {"tasks": sorted(folders), "identical_units_removed": removed}
+
+    def null_scores(self) -> dict:
+        """Model-free null scorers (length-only, unit unigram) on every benchmark: DIR/null_scores.json."""
+        from hf_slm.scoring.null import null_benchmarks, unbiased, unigram_logprobs
+        from hf_slm.units.dataset import load_unit_dataset
+
+        units = load_unit_dataset(self.paths["units"])
+        logp = unigram_logprobs(units.splits["train"]["units"], units.k)
+        report = null_benchmarks(self.paths["bench"], logp, n_boot=self.preset.bootstrap, seed=self.seed)
+        removed = read_json(self.out / STATE_FILE)["stages"]["benchmarks"].get("identical_units_removed", {})
+        for task, entry in report.items():
+            entry["identical_removed"] = int(removed.get(task, 0))
+        write_json(self.out / NULL_FILE, {"scorers": {"length": "prefers the shorter candidate (-units)",
+                                                      "unigram": "mean unit log-prob, training-split unigram"},
+                                          "tasks": report})
+        return {"unbiased": unbiased(report)}
 
     def build_text_side(self) -> dict:
         """The stories as text, same test split, with a tokenizer trained on the training stories."""
@@ -162,7 +193,7 @@ class Demo:
         p = self.preset
         runs = []
         for mode in MODES:
-            dataset = self.paths["units" if mode == "speech" else "text"]
+            dataset = self.paths[DATASET_OF_MODE[mode]]
             pool = _train_tokens(load_unit_dataset(dataset))
             cells = [(s, d, None) for s in p.scales for d in p.budgets]
             cells += [(s, d, e) for s, d, e in p.multi_epoch]
@@ -197,12 +228,59 @@ class Demo:
                      log_path=lambda v: Path(v["output_dir"] + ".train.log"), on_done=report)
         return {"runs": len(runs)}
 
+    def interleaved_grid(self) -> list[dict]:
+        """SIMS at toy scale: interleaved runs from the demo's own text LMs, at the speech runs' N and D.
+
+        Each starts from the text LM of its scale trained on the largest budget; its non-embedding N
+        is that LM's, which is the same scale's speech N, so an interleaved and a speech run of one
+        scale and budget have the same training compute 6ND.
+        """
+        p = self.preset
+        base = {}  # scale -> the text run at the largest budget with the fewest epochs
+        for v in sorted(self.grid(), key=lambda v: -v["epochs"]):
+            if v["mode"] == "text" and v["budget_tokens"] == max(p.budgets):
+                base[v["scale"]] = v["output_dir"]
+        speech = {(v["scale"], v["budget_tokens"]): v for v in self.grid()
+                  if v["mode"] == "speech" and v["epochs"] <= 1.0}
+        from hf_slm.units.dataset import load_unit_dataset
+
+        # The SIMS mixture renders each story as text, interleaved or speech: an epoch of it is about
+        # 0.39 of the unit pool (measured on micro), so budgets past that repeat it (epochs > 1).
+        pool = SIMS_POOL_SHARE * _train_tokens(load_unit_dataset(self.paths["units"]))
+        runs = []
+        for scale in p.sims_scales or p.scales:
+            for tokens in p.sims_budgets or p.budgets:
+                ref = speech.get((scale, tokens))
+                if ref is None or scale not in base:
+                    continue
+                tag = f"interleaved-{scale}-D{tokens // 1000}k"
+                keep = {k: v for k, v in ref.items() if k not in ("scale", "mode", "output_dir", "epochs")}
+                epochs = round(max(1.0, tokens / (0.97 * pool)), 2)
+                runs.append({**keep, "mode": "interleaved", "base_model": base[scale], "epochs": epochs,
+                             "output_dir": str(self.paths["runs"] / "interleaved" / tag)})
+        return runs
+
+    def train_interleaved(self) -> dict:
+        from hf_slm.demo.workers import run_parallel
+        from hf_slm.training.run import run_training
+
+        runs = self.interleaved_grid()
+
+        def report(values, rec, bar):
+            bar.write(f"[demo] {Path(values['output_dir']).name}: N={rec.n_params:,} D={rec.tokens_seen:,} "
+                      f"test loss {rec.final_test_loss:.4f} ({rec.wall_time_s:.1f} s)")
+
+        run_parallel(run_training, runs, workers=self.preset.workers, desc="SIMS runs",
+                     cost=lambda v: v["budget_tokens"], log_path=lambda v: Path(v["output_dir"] + ".train.log"),
+                     on_done=report)
+        return {"runs": len(runs)}
+
     def evaluate_runs(self) -> dict:
         from hf_slm.demo.workers import run_parallel
         from hf_slm.runrecord import find_runs
         from hf_slm.scoring.run_eval import is_evaluated
 
-        jobs = [{"run_dir": str(d), "bench_dir": str(self.paths["bench"]), "mode": d.parent.name,
+        jobs = [{"run_dir": str(d), "bench_dir": str(self.paths["bench"]),
                  "n_boot": self.preset.bootstrap, "seed": self.seed}
                 for d in find_runs(self.paths["runs"]) if not is_evaluated(d, self.paths["bench"])]
         run_parallel(_evaluate_one, jobs, workers=self.preset.workers, desc="evaluate")
@@ -217,6 +295,18 @@ class Demo:
         write_laws(self.paths["laws"] / "scaling_laws.json", laws)
         plots = write_plots(laws, self.paths["laws"])
         return {"plots": len(plots)}
+
+    def write_findings(self) -> dict:
+        """The papers' findings, reproduced or not, from this run's numbers: DIR/findings.json."""
+        from hf_slm.demo.findings import all_findings
+        from hf_slm.runrecord import RunRecord, find_runs
+
+        laws = read_json(self.paths["laws"] / "scaling_laws.json")
+        records = [RunRecord.load(d) for d in find_runs(self.paths["runs"])]
+        null = read_json(self.out / NULL_FILE).get("tasks", {}) if (self.out / NULL_FILE).exists() else {}
+        found = all_findings(laws, records, null)
+        write_json(self.out / FINDINGS_FILE, {"preset": self.preset.name, "seed": self.seed, "findings": found})
+        return {"reproduced": sorted(k for k, v in found.items() if v["reproduced"])}
 
     def publish(self) -> dict:
         from hf_slm.hub.publish import publish
@@ -240,13 +330,16 @@ def _scale_params(name: str) -> int:
     return counts_for_scale(get_scale(name), 128, 256).n_params
 
 
-def _evaluate_one(run_dir: str, bench_dir: str, mode: str, n_boot: int, seed: int):
-    """One run's evaluation (a module-level function, so a worker process can import it)."""
-    from hf_slm.scoring.benchmark import EvalOptions
-    from hf_slm.scoring.run_eval import evaluate_run
+def _evaluate_one(run_dir: str, bench_dir: str, n_boot: int, seed: int):
+    """One run's evaluation (a module-level function, so a worker process can import it).
 
-    options = EvalOptions(modality="units" if mode == "speech" else "text", n_boot=n_boot, seed=seed)
-    evaluate_run(run_dir, bench_dir, options=options)
+    The run's mode (run.json) says how it is scored; the checkpoint's README gets its model-index
+    from the scores, as a published card would."""
+    from hf_slm.hub.model_index import update_model_index
+    from hf_slm.modes import evaluate_run
+    from hf_slm.scoring.benchmark import EvalOptions
+
+    evaluate_run(run_dir, bench_dir, options=EvalOptions(n_boot=n_boot, seed=seed), on_saved=update_model_index)
 
 
 def _counts(meta: dict, split: str) -> dict:

@@ -16,7 +16,7 @@ from hf_slm.paper import paper_constants
 from hf_slm.provenance import hardware, package_versions
 from hf_slm.runrecord import RunRecord, find_runs
 
-TASKS = ("sblimp", "ssc", "tsc", "swuggy")
+from hf_slm.tasks import TASKS
 FIGURES = ("loss_vs_flops", "downstream_vs_flops", "metric_vs_loss", "isoflops", "optimal_allocation")
 PLAN_BUDGETS = (1e15, 1e18, 1e21)
 
@@ -30,12 +30,83 @@ def _fmt_score(entry: dict | None) -> str:
 
 
 def _fmt_const(law: dict, name: str) -> str:
+    """A fitted constant with its interval, or "not identified" (the estimate in brackets) when the
+    fit's diagnostics say the runs do not pin it down: such a number is not a result."""
+    from hf_slm.hub import laws as L
+
     v = law.get(name)
     if v is None:
         return "–"
     iv = (law.get("intervals") or {}).get(name) or {}
     ci = f" [{iv['low']:.3g}, {iv['high']:.3g}]" if iv.get("low") is not None and iv.get("high") is not None else ""
+    if L.identifiable(law).get(name) is False:
+        return f"not identified (fit: {v:.3g}{ci})"
     return f"{v:.4g}{ci}"
+
+
+def _mark(reproduced: bool) -> str:
+    return "✓" if reproduced else "✗"
+
+
+def _num(x) -> str:
+    return f"{x:.3g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
+
+
+def _iv(e: dict, key: str = "value") -> str:
+    if not e or e.get(key) is None:
+        return "–"
+    if e.get("ci_low") is None:
+        return _num(e[key])
+    return f"{e[key]:.3f} [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
+
+
+def finding_evidence(key: str, f: dict) -> str:
+    """One line of the numbers behind a finding (the full evidence is in findings.json)."""
+    ev = f.get("evidence") or {}
+    if key == "loss_law_identified":
+        ident = ev.get("identifiable") or {}
+        return ", ".join(f"{k} {'✓' if v else '✗'}" for k, v in ident.items()) or "–"
+    if key == "loss_law_extrapolates":
+        err = ev.get("max_abs_rel_error")
+        return "–" if err is None else f"max abs. rel. error {err:.2%} on {len(ev.get('held_out') or [])} held-out runs"
+    if key == "benchmarks_unbiased":
+        return "; ".join(f"{t}: length {_iv(v.get('length'))}, unigram {_iv(v.get('unigram'))}, "
+                         f"{v.get('identical_removed', 0)} identical removed" for t, v in ev.items())
+    if key == "speech_above_chance":
+        return ", ".join(f"{t} {_iv(ev[t])}" for t in ("sblimp", "swuggy") if ev.get(t)) + \
+            (f" ({ev['run']})" if ev.get("run") else "")
+    if key == "downstream_tracks_loss":
+        return ", ".join(f"{m}: r {_iv({'value': v['pearson_r'], 'ci_low': v['ci_low'], 'ci_high': v['ci_high']})}"
+                         for m, v in (ev.get("metrics") or {}).items() if v.get("ci_low") is not None) or "–"
+    if key == "text_scales_faster":
+        return ", ".join(f"{m}: {_iv({'value': v['ratio'], 'ci_low': v['ci_low'], 'ci_high': v['ci_high']})}"
+                         for m, v in (ev.get("ratios") or {}).items()) or "no metric fitted in both"
+    if key == "interleaved_beats_textless":
+        return ", ".join(f"{t}: {_iv({'value': v['difference'], 'ci_low': v['ci_low'], 'ci_high': v['ci_high']})}"
+                         for t, v in (ev.get("per_task") or {}).items()) or "–"
+    return "–"
+
+
+def findings_rows(found: dict) -> list[dict]:
+    return [{"key": k, "mark": _mark(f["reproduced"]), "evidence": finding_evidence(k, f), "note": f["note"]}
+            for k, f in found.items()]
+
+
+def law_diagnostics(laws: dict) -> list[dict]:
+    """Per loss law: its warnings and its extrapolation check (hf_slm.scaling's diagnostics)."""
+    from hf_slm.hub import laws as L
+
+    rows = []
+    for group, g in laws.get("laws", {}).items():
+        c = g.get("chinchilla", {})
+        if not c.get("fitted"):
+            continue
+        ex = L.extrapolation(c)
+        parts = [] if ex is None else [f"extrapolation check: refit without {', '.join(ex.get('held_out') or [])}, "
+                                       f"max abs. rel. error {ex['max_abs_rel_error']:.2%}"]
+        parts += [w.rstrip(".") for w in L.warnings(c)]
+        rows.append({"group": group, "text": ". ".join(parts) + "." if parts else "no warnings."})
+    return rows
 
 
 def run_rows(runs_dir: Path) -> list[dict]:
@@ -75,18 +146,21 @@ def gamma_rows(laws: dict) -> list[dict]:
     groups = laws.get("laws", {})
     for metric in TASKS:
         ours = {}
-        for group in ("speech", "text"):
+        for group in ("speech", "text", "interleaved"):
             res = groups.get(group, {}).get("downstream", {}).get(metric)
             if res and res.get("fitted"):
-                se = res.get("gamma_se")
-                ours[group] = f"{res['gamma']:.4f}" + (f" ± {se:.4f}" if se is not None else "")
+                iv = (res.get("intervals") or {}).get("gamma") or {}
+                ci = f" [{iv['low']:.3f}, {iv['high']:.3f}]" if iv.get("low") is not None else ""
+                ours[group] = f"{res['gamma']:.4f}{ci}"
             elif res:
-                ours[group] = f"not fitted: {res.get('reason', '?')}"
+                # at chance: a power law through guesses says nothing (the fit refuses it)
+                ours[group] = "not fitted (scores at chance)" if res.get("envelope_at_chance") else "not fitted"
         if not ours:
             continue
         ratio = (laws.get("comparisons", {}).get(metric, {}) or {}).get("text/speech", {}).get("ratio")
         sp, tx = paper_names.get(metric, (None, None))
         rows.append({"metric": metric, "speech": ours.get("speech", "–"), "text": ours.get("text", "–"),
+                     "interleaved": ours.get("interleaved", "–"),
                      "ratio": "–" if ratio is None else f"{ratio:.2f}",
                      "paper_speech": paper["speech"].get(sp, "–") if sp else "–",
                      "paper_text": paper["text"].get(tx, "–") if tx else "–"})
@@ -120,6 +194,8 @@ def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
     from hf_slm.hub.templates import render
 
     laws = read_json(paths["laws"] / "scaling_laws.json")
+    found_path = out / "findings.json"
+    found = read_json(found_path)["findings"] if found_path.exists() else {}
     figures = [f for f in FIGURES if (paths["laws"] / f"{f}.png").exists()]
     units_meta = read_json(paths["units"] / "meta.json")
     stages = {k: v.get("seconds", 0.0) for k, v in state.get("stages", {}).items()}
@@ -131,6 +207,8 @@ def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
         "runs": run_rows(paths["runs"]), "constants": constants_rows(laws), "gammas": gamma_rows(laws),
         "planner": planner_lines(laws), "figures": [f"laws/{f}.png" for f in figures],
         "excluded": laws.get("excluded", []), "laws": laws, "math": math,
+        "findings": findings_rows(found), "diagnostics": law_diagnostics(laws),
+        "identical_removed": state.get("stages", {}).get("benchmarks", {}).get("identical_units_removed", {}),
     }
     md = render("demo_report.md.j2", **context)
     md_path, html_path = out / "report.md", out / "report.html"

@@ -9,14 +9,14 @@ a section that is absent or shaped a little differently (a bare number or {"valu
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from hf_slm.errors import ConfigError
+from hf_slm.scaling.compute_optimal import ComputeOptimal
+from hf_slm.scaling.formulas import chinchilla_loss as _chinchilla_loss
+from hf_slm.scaling.laws_file import LAWS_FILE, load_laws as _load_laws  # the scaling stage owns the file
 
-LAWS_FILE = "scaling_laws.json"
 PLOT_SUFFIXES = (".png", ".svg")
 # Files of the laws folder that travel with it (beside every model too): data and plots, no pickles.
 LAWS_SUFFIXES = (".json", ".csv", ".jsonl", ".md", *PLOT_SUFFIXES)
@@ -24,9 +24,11 @@ LAW_SECTIONS = ("chinchilla", "data_constrained", "compute_optimal", "envelope")
 # Our mode names → the rows of the paper's Table 4 (Cuervo & Marxer 2024).
 PAPER_ROW = {"speech": "speech", "text": "text_muennighoff", "speech_unigram": "speech_unigram",
              "unigram": "speech_unigram"}
-# Our metric names → the paper's Table 3 names.
-PAPER_METRIC = {"sblimp": "sblimp", "blimp": "blimp", "ssc": "story_cloze", "tsc": "topic_cloze",
-                "story_cloze": "story_cloze", "topic_cloze": "topic_cloze"}
+# Our groups → the rows of the paper's Table 3 (its text models, else its speech models).
+PAPER_GAMMA_ROW = {"text": "text"}
+# Our metric names → the paper's Table 3 names, tried in order (its text row calls sBLIMP "blimp").
+PAPER_METRIC = {"sblimp": ("sblimp", "blimp"), "blimp": ("blimp",), "ssc": ("story_cloze",),
+                "tsc": ("topic_cloze",), "story_cloze": ("story_cloze",), "topic_cloze": ("topic_cloze",)}
 
 
 @dataclass(frozen=True)
@@ -35,19 +37,12 @@ class Constant:
     value: float | None
     ci_low: float | None = None
     ci_high: float | None = None
+    identifiable: bool | None = None  # the fit's diagnostics (None: the file does not say)
 
 
 def load_laws(laws_dir: str | Path, field: str = "--laws") -> dict:
-    path = Path(laws_dir) / LAWS_FILE
-    if not path.is_file():
-        raise ConfigError(field, f"{laws_dir} has no {LAWS_FILE}; run `hf-slm scaling fit` first")
-    try:
-        laws = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ConfigError(field, f"{path} is not valid JSON ({e.msg} at line {e.lineno})") from None
-    if not isinstance(laws, dict) or not isinstance(laws.get("laws", {}), dict):
-        raise ConfigError(field, f"{path}: expected an object with a 'laws' object")
-    return laws
+    """The folder's scaling_laws.json, read leniently (a card shows whatever sections it finds)."""
+    return _load_laws(Path(laws_dir) / LAWS_FILE, field, strict=False)
 
 
 def plot_files(laws_dir: str | Path) -> list[str]:
@@ -87,15 +82,35 @@ def constants(section, names: tuple[str, ...] | None = None) -> list[Constant]:
     body = section.get("constants", section.get("params", section))
     intervals = section.get("intervals", section.get("ci", {}))
     intervals = intervals if isinstance(intervals, dict) else {}
+    ident = identifiable(section)
     out = []
     for name in names or list(body):
         v = body.get(name)
         if isinstance(v, dict) and "value" in v:
             lo, hi = _interval(v.get("ci", v))
-            out.append(Constant(name, _float(v["value"]), lo, hi))
+            out.append(Constant(name, _float(v["value"]), lo, hi, ident.get(name)))
         elif _float(v) is not None:
-            out.append(Constant(name, _float(v), *_interval(intervals.get(name))))
+            out.append(Constant(name, _float(v), *_interval(intervals.get(name)), ident.get(name)))
     return out
+
+
+def identifiable(section) -> dict[str, bool]:
+    """{constant: whether the data identify it} from the law's diagnostics ({} when the file has none)."""
+    ident = section.get("identifiable") if isinstance(section, dict) else None
+    return {k: v for k, v in ident.items() if isinstance(v, bool)} if isinstance(ident, dict) else {}
+
+
+def warnings(section) -> list[str]:
+    """The law's plain-language warnings (not identified constants, a failed extrapolation check, ...)."""
+    w = section.get("warnings") if isinstance(section, dict) else None
+    return [str(x) for x in w] if isinstance(w, list) else []
+
+
+def extrapolation(section) -> dict | None:
+    """The law's extrapolation check {"held_out", "rel_error", "max_abs_rel_error", ...} when it was run."""
+    ex = section.get("extrapolation") if isinstance(section, dict) else None
+    return ex if isinstance(ex, dict) and ex.get("fitted") and _float(ex.get("max_abs_rel_error")) is not None \
+        else None
 
 
 def fit_details(section, names: tuple[str, ...] = ()) -> dict:
@@ -111,21 +126,21 @@ def constant_map(section, names: tuple[str, ...] = SECTION_CONSTANTS["chinchilla
 
 
 def chinchilla_loss(c: dict[str, float], n: float, d: float) -> float | None:
-    """L(N, D) = E + A / N^alpha + B / D^beta, or None when a constant is missing."""
+    """The Chinchilla law at (N, D) from a constant map, or None when a constant is missing."""
     try:
-        return c["E"] + c["A"] / n ** c["alpha"] + c["B"] / d ** c["beta"]
+        return float(_chinchilla_loss(n, d, c["E"], c["A"], c["B"], c["alpha"], c["beta"]))
     except (KeyError, ZeroDivisionError, TypeError):
         return None
 
 
 def compute_optimal(c: dict[str, float], flops: float) -> tuple[float, float] | None:
-    """Chinchilla's closed form (approach 3): N_opt = G (C/6)^a, D_opt = (C/6)^b / G."""
+    """(N_opt, D_opt) for `flops` from a constant map (scaling.compute_optimal), or None without the constants."""
     try:
-        a_, b_ = c["alpha"], c["beta"]
-        g = (a_ * c["A"] / (b_ * c["B"])) ** (1.0 / (a_ + b_))
-    except (KeyError, ZeroDivisionError, TypeError):
+        co = ComputeOptimal.from_constants(c.get("E", 0.0), c["A"], c["B"], c["alpha"], c["beta"])
+    except (KeyError, TypeError):
         return None
-    return g * (flops / 6.0) ** (b_ / (a_ + b_)), (flops / 6.0) ** (a_ / (a_ + b_)) / g
+    n, d = float(co.n_opt(flops)), float(co.d_opt(flops))
+    return (n, d) if math.isfinite(n) and math.isfinite(d) else None
 
 
 def planner_examples(mode_laws: dict, budgets=(1e18, 1e19, 1e20, 1e21)) -> list[dict]:
@@ -160,5 +175,5 @@ def paper_row(mode: str, paper: dict) -> dict:
 
 def paper_gamma(mode: str, metric: str, paper: dict) -> float | None:
     table = paper.get("cuervo_marxer_2024", {}).get("table3_downstream_gamma", {})
-    row = table.get("text" if mode == "text" else "speech", {})
-    return row.get(PAPER_METRIC.get(metric, metric))
+    row = table.get(PAPER_GAMMA_ROW.get(mode, "speech"), {})
+    return next((row[name] for name in PAPER_METRIC.get(metric, (metric,)) if name in row), None)

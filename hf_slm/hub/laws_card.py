@@ -13,8 +13,9 @@ TAGS = ["hf-slm", "scaling-laws", "speech-language-model"]
 SCHEMA_DOC = {
     "schema_version": "version of this file's layout",
     "laws": "per mode (speech, text, interleaved, ...): chinchilla, data_constrained, compute_optimal, "
-            "envelope and downstream fits, each with constants and confidence intervals",
-    "comparisons": "our constants beside published ones (Cuervo & Marxer 2024, SIMS 2025)",
+            "envelope and downstream fits, each with constants, confidence intervals, `identifiable` per "
+            "constant, plain-language `warnings` and an `extrapolation` check",
+    "comparisons": "per metric, how much faster one group's scores grow with compute than another's (γ ratios)",
     "points": "every run used in the fits: N, D, unique tokens, loss, scores",
     "excluded": "runs left out of the fits, each with the reason",
     "settings": "fit settings: loss (Huber delta), optimizer, initial grid, bootstrap resamples, seed",
@@ -25,6 +26,18 @@ SCHEMA_DOC = {
 # Columns of the points table, in this order when present (path is local, so left out).
 POINT_COLUMNS = ("run", "name", "group", "mode", "n_params", "N", "tokens", "D", "unique_tokens", "epochs",
                  "flops", "loss", "reason")
+
+
+def comparison_rows(comparisons) -> list[dict]:
+    """scaling_laws.json's {metric: {"fast/slow": {gamma_fast, gamma_slow, ratio, ...}}} as table rows."""
+    rows = []
+    for metric, pairs in sorted((comparisons or {}).items()) if isinstance(comparisons, dict) else []:
+        for pair, c in sorted(pairs.items()):
+            fast, _, slow = pair.partition("/")
+            rows.append({"metric": metric, "pair": pair, "gamma_fast": c.get(f"gamma_{fast}"),
+                         "gamma_slow": c.get(f"gamma_{slow}"), "ratio": c.get("ratio"),
+                         "compute_factor_for_10x": c.get("compute_factor_for_10x")})
+    return rows
 
 
 def _rows(items, limit: int = 40) -> tuple[list[str], list[list]]:
@@ -52,7 +65,9 @@ def _law(name: str, section, kind: str | None = None) -> dict:
             "reason": details.pop("reason", None), "constants": L.constants(section, names),
             "details": {k: v for k, v in details.items() if k in ("n_points", "n_runs", "r2", "delta",
                                                                   "converged", "objective", "saturation")},
-            "ill_determined": section.get("ill_determined") or []}
+            "ill_determined": section.get("ill_determined") or [],
+            "not_identified": [k for k, v in L.identifiable(section).items() if v is False],
+            "warnings": L.warnings(section), "extrapolation": L.extrapolation(section)}
 
 
 def _mode_view(mode: str, body: dict, paper: dict) -> dict:
@@ -79,13 +94,13 @@ def laws_card(laws_dir: str | Path, *, repo_id: str, model_links: list[tuple[str
     modes = [_mode_view(m, b, paper) for m, b in sorted(laws.get("laws", {}).items()) if isinstance(b, dict)]
     points_cols, points = _rows(laws.get("points") or [])
     excluded_cols, excluded = _rows(laws.get("excluded") or [])
-    comparisons = laws.get("comparisons")
+    comparisons = comparison_rows(laws.get("comparisons"))
     data = ModelCardData(license=license, library_name="hf-slm", tags=TAGS)
     body = render(
         "laws_card.md.j2", templates, card_data=data.to_yaml(), repo_id=repo_id, modes=modes,
         plots=L.plot_files(laws_dir), points_cols=points_cols, points=points,
         n_points=len(laws.get("points") or []), excluded_cols=excluded_cols, excluded=excluded,
-        comparisons=comparisons if isinstance(comparisons, (dict, list)) else None,
+        comparisons=comparisons,
         settings=laws.get("settings") or {}, versions=laws.get("versions") or {},
         schema_version=laws.get("schema_version"), schema_doc=SCHEMA_DOC,
         present=[k for k in SCHEMA_DOC if k in laws], model_links=list(model_links),

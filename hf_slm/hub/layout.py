@@ -5,7 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from hf_slm.dataset_format import TOKENIZER_DIR, read_meta
+from hf_slm.dataset_format.tokenizer_files import make_portable
 from hf_slm.hub import laws as L
+from hf_slm.hub.codebook_files import CODEBOOK_FILE, ENCODER_FILE, add_codebook
 from hf_slm.hub.dataset_card import dataset_card
 from hf_slm.hub.files import checkpoint_files, copy_tree
 from hf_slm.hub.laws_card import laws_card
@@ -44,6 +47,7 @@ def layout_model(plan: Plan, repo: RepoPlan, inputs, dest: Path, *, license: str
     dest.mkdir(parents=True)
     for p in checkpoint_files(repo.source):
         shutil.copy2(p, dest / p.name)
+    make_portable(dest)  # the tokenizer opens with every transformers the package supports
     _copy_laws(inputs.laws_dir, dest)  # the laws beside every model, same relative paths as the laws repo
     laws_repo = plan.of_kind("laws")[0]
     ds_repo = _dataset_for(plan, record.dataset)
@@ -54,7 +58,8 @@ def layout_model(plan: Plan, repo: RepoPlan, inputs, dest: Path, *, license: str
         record, repo_id=repo.repo_id(plan.org or PLACEHOLDER_ORG), laws=inputs.laws,
         laws_link=repo_link(plan, laws_repo, "model"), laws_files=L.plot_files(inputs.laws_dir),
         dataset_link=repo_link(plan, ds_repo, "model") if ds_repo else None, datasets=hub_datasets,
-        license=license, templates=templates)
+        dataset_name=ds_repo.repo_id(plan.org) if ds_repo else None,
+        license=license, templates=templates, checkpoint=dest)
     _write_card(card, dest)
 
 
@@ -68,9 +73,11 @@ def layout_laws(plan: Plan, repo: RepoPlan, inputs, dest: Path, *, license: str,
 
 def layout_dataset(plan: Plan, repo: RepoPlan, inputs, dest: Path, *, license: str, templates) -> None:
     dest.mkdir(parents=True)
-    copy_tree(repo.source, dest)
+    copy_tree(repo.source, dest, skip=("README.md", CODEBOOK_FILE, ENCODER_FILE))
+    add_codebook(repo.source, dest, read_meta(repo.source))  # units: new audio can be encoded the same way
+    make_portable(dest / TOKENIZER_DIR)
     _write_card(dataset_card(repo.source, repo_id=repo.repo_id(plan.org or PLACEHOLDER_ORG),
-                             templates=templates), dest)
+                             templates=templates, published=dest), dest)
 
 
 def layout_metric_repo(plan: Plan, repo: RepoPlan, inputs, dest: Path, *, license: str, templates) -> None:

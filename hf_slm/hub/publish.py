@@ -10,11 +10,15 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from hf_slm import modes
 from hf_slm.atomic import atomic_dir
 from hf_slm.errors import ConfigError
 from hf_slm.hub import laws as L
+from hf_slm.hub.codebook_files import find_codebook
 from hf_slm.hub.files import checkpoint_files, pickles_in
+from hf_slm.hub.local_paths import PathScrubber
 from hf_slm.hub.metric_repo import SDKS, check_metric_folder
+from hf_slm.hub.model_card import tokenizer_facts
 from hf_slm.hub.plan import Plan, RepoPlan, check_org, repo_name
 from hf_slm.runrecord import RunRecord, find_runs
 from hf_slm.units.dataset import META_FILE, split_files
@@ -45,6 +49,8 @@ def _collect_runs(runs_dir: Path) -> tuple[list[tuple[Path, RunRecord]], list[tu
             skipped.append((str(folder), f"status {record.status!r}, not completed"))
             continue
         checkpoint_files(folder)  # raises on pickled or missing weights
+        modes.get(record.mode, field="--runs")  # its card is its mode's: an unknown mode stops here
+        tokenizer_facts(folder)  # a tokenizer that asks to run its own code stops here, before any output
         runs.append((folder, record))
     if not runs:
         raise ConfigError("--runs", f"no completed run.json under {runs_dir}; train (and evaluate) first")
@@ -58,6 +64,7 @@ def _collect_datasets(paths) -> list[Path]:
             raise ConfigError("--datasets", f"{p} is not a unit dataset folder (meta.json + data/*.parquet)")
         if pickles_in(p):
             raise ConfigError("--datasets", f"{p} holds pickle files; publish safetensors only")
+        find_codebook(p)  # a units dataset travels with the codebook its units came from
         out.append(p)
     return out
 
@@ -108,6 +115,15 @@ def make_plan(inputs: Inputs, out: Path, org: str | None, laws_name: str, metric
     return Plan(out=out, org=org, repos=repos, skipped=list(inputs.skipped))
 
 
+def public_names(plan: Plan, inputs: Inputs, runs_dir) -> PathScrubber:
+    """Local folders → what names them in public: each source its repo id, the runs folder "runs"."""
+    from hf_slm.hub.layout import PLACEHOLDER_ORG
+
+    roots = {runs_dir: "runs", plan.out: "hub"}
+    roots.update({r.source: r.repo_id(plan.org or PLACEHOLDER_ORG) for r in plan.repos})
+    return PathScrubber(roots)
+
+
 def publish(runs_dir, laws_dir, out, *, datasets=(), metrics=None, org: str | None = None,
             push_to: str | None = None, private: bool = False, laws_name: str = LAWS_REPO,
             metric_sdk: str = "gradio", license: str = "apache-2.0", templates=None,
@@ -131,10 +147,12 @@ def publish(runs_dir, laws_dir, out, *, datasets=(), metrics=None, org: str | No
         token = resolve_token()  # before any output: no token, no layout
     inputs = collect(runs_dir, laws_dir, datasets, metrics)
     plan = make_plan(inputs, Path(out), org, laws_name, metric_sdk)
+    scrubber = public_names(plan, inputs, runs_dir)
     for repo in plan.repos:
         with atomic_dir(repo.folder(plan.out)) as tmp:
             shutil.rmtree(tmp)  # each layout function creates its folder
             layout.LAYOUT[repo.kind](plan, repo, inputs, tmp, license=license, templates=templates)
+            scrubber.tree(tmp)  # no path of this machine in any published file
             repo.files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
             repo.bytes = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
     for line in plan.lines():

@@ -1,4 +1,4 @@
-"""The "interleaved" dataset builder of a training run (registered in hf_slm.data.lm.DATASET_BUILDERS).
+"""The dataset builder of an "interleaved" training run (the interleaved mode's, see hf_slm.modes).
 
 Like the speech builder it fills `budget.pool_windows` windows per epoch from the train rows in a
 seeded order, joined with EOS, and lays epochs out so a resumed run sees the same batches. Unlike it,
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,11 +26,6 @@ from hf_slm.interleave.spans import SpanConfig
 
 CHUNK = 1024  # rows rendered at a time while an epoch's windows fill
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class InterleavedLMData(LMData):
-    record_extra: dict = field(default_factory=dict)  # realised mixture, for run.json
 
 
 def _fill(split, order, tokenizer, layout, mix, epoch, n_tokens) -> tuple[np.ndarray, EpochDocs]:
@@ -65,8 +59,9 @@ def modality_counts(windows: np.ndarray, layout: InterleaveLayout) -> dict[str, 
     return {"text": int(windows.size) - units - markers, "speech": units, "marker": markers}
 
 
-def build_interleaved_dataset(source, budget, seed: int, mode: str = "interleaved",
-                              max_test_tokens: int | None = None, mix: MixConfig | None = None) -> LMData:
+def build_interleaved_dataset(source, budget, seed: int, max_test_tokens: int | None = None,
+                              mix: MixConfig | None = None) -> LMData:
+    """Train windows rendered afresh per epoch, the test split rendered once; the mixture as realised."""
     tok = source.tokenizer
     layout = layout_from_tokenizer(tok)
     if layout.k != source.k:
@@ -107,7 +102,7 @@ def build_interleaved_dataset(source, budget, seed: int, mode: str = "interleave
         "skip_reasons": dict(Counter(s["reason"] for s in skips))}}
     logger.info("interleaved data: %d epochs rendered, speech word fraction %.3f (target %.3f), docs %s",
                 n_epochs, counts.speech_word_fraction, mix.spans.speech_fraction, dict(counts.docs))
-    return InterleavedLMData(
+    return LMData(
         train=WindowDataset(windows, order_w), test=WindowDataset(test_windows, pad_id=layout.pad_id),
         unique_tokens=int(pool * ctx), test_tokens=int(test_windows.size - n_pad), test_pad_tokens=int(n_pad),
         tokens_per_modality=modality_counts(windows[order_w], layout), record_extra=extra)

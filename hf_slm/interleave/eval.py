@@ -7,16 +7,19 @@ Four modalities of a cloze question (prompt, positive ending, negative ending):
 - "S2T" speech → text:   ``P <speech> prompt-units <text>`` then the ending's text tokens;
 - "T"   text → text:     ``P prompt-text`` then the ending's text tokens (no marker: plain text LM).
 
-P is the scoring prefix (hf_slm.scoring.lm.prefix_ids: the token a document followed in training).
-Markers follow the training convention (hf_slm.interleave.layout): a document starts in text
-state and a marker is written at each switch, so the marker into the ending's modality belongs to
-the context and only the ending's own tokens are scored. Ending text is tokenized in its
-mid-sentence form (prompt + " " + ending encoded whole), as training tokenized text after a switch.
+P is the protocol's start token (hf_slm.scoring.lm.prefix_ids; "auto": the token a document
+followed in training). Markers follow the training convention (hf_slm.interleave.layout): a
+document starts in text state and a marker is written at each switch, so the marker into the
+ending's modality belongs to the context. Ending text is tokenized in its mid-sentence form
+(prompt + " " + ending encoded whole), as training tokenized text after a switch.
 
-Scores go through the scoring engineer's shared-prompt scorer and metrics, so conventions (mean or
-sum NLL, bootstrap intervals) match every other benchmark. Keys in run.json: the speech-only
-figure keeps the task name ("ssc", "tsc", "sblimp": what the scaling fits read); the others are
-"<task>_t2s", "<task>_s2t", "<task>_t".
+Scores go through the benchmarks' own scorer (hf_slm.scoring.benchmark.score_groups) and metrics,
+so the protocol decides them as for every other benchmark: mean or sum NLL, the start token P,
+whether the terminal EOS is scored, whether a cloze scores the whole story (context and ending as
+one sequence: every token after P, markers included) or the ending alone (`cloze_span="ending"`),
+over-length handling and the aggregation. Keys in run.json: the speech-only figure keeps the task
+name ("ssc", "tsc", "sblimp": what the scaling fits read); the others are "<task>_t2s", "<task>_s2t",
+"<task>_t".
 """
 
 from __future__ import annotations
@@ -26,13 +29,13 @@ from typing import Sequence
 
 from hf_slm.errors import ConfigError
 from hf_slm.interleave.layout import InterleaveLayout, layout_from_tokenizer
-from hf_slm.scoring.benchmark import EvalOptions, PairScores, task_metrics
+from hf_slm.scoring.benchmark import EvalOptions, score_groups, task_metrics
 from hf_slm.scoring.encode import TextEncoder
 from hf_slm.scoring.lm import LoadedLM, prefix_ids
-from hf_slm.scoring.loglik import Request, score_requests, score_shared_context
+from hf_slm.scoring.loglik import Request, score_requests
+from hf_slm.tasks import CLOZE_TASKS  # tasks with a prompt: all four modalities; others: speech only
 
 MODALITIES = ("S", "T2S", "S2T", "T")
-CLOZE_TASKS = ("ssc", "tsc")  # tasks with a prompt: all four modalities; others: speech only
 SPEECH_FREE = ("T",)
 
 
@@ -68,16 +71,6 @@ def cross_modal_groups(rows: dict, modality: str, tokenizer, layout: InterleaveL
             raise ConfigError("--benchmarks", f"row {i}: an ending encodes to no tokens in modality {modality}")
         groups.append((tuple(prefix) + tuple(ctx), endings))
     return groups
-
-
-def score_groups(lm: LoadedLM, groups, options: EvalOptions) -> PairScores:
-    """Both endings of every question, the context run once when it is non-empty."""
-    if options.share_prompt and all(ctx for ctx, _ in groups):
-        res = score_shared_context(lm.model, groups, lm.pad_id, options.batch_size, options.progress)
-        return PairScores([r[0] for r in res], [r[1] for r in res])
-    reqs = [Request(ctx, e[j]) for j in (0, 1) for ctx, e in groups]
-    res = score_requests(lm.model, reqs, lm.pad_id, options.batch_size, options.progress)
-    return PairScores(res[:len(groups)], res[len(groups):])
 
 
 def evaluate_cross_modal(lm: LoadedLM, bench_dir: str | Path, options: EvalOptions | None = None,
@@ -131,7 +124,6 @@ def text_reference(base_model: str | Path, bench_dir: str | Path, options: EvalO
     return {f"{k}_base": dict(v, base_model=str(base_model)) for k, v in scores.items()}
 
 
-
 def score_interleaved_run(lm: LoadedLM, record, bench_dir: str | Path, options: EvalOptions | None = None,
                           tasks: Sequence[str] | None = None, reference: bool = True) -> dict[str, dict]:
     """What an interleaved run's run.json gets: every modality, plus its base LM's text reference.
@@ -151,16 +143,18 @@ def score_interleaved_run(lm: LoadedLM, record, bench_dir: str | Path, options: 
 
 def speech_heldout_loss(lm: LoadedLM, split, options: EvalOptions | None = None,
                         max_docs: int | None = None) -> dict:
-    """Test loss of an interleaved model on speech-only documents: ``P <speech>`` then units + EOS.
+    """Test loss of an interleaved model on speech-only documents: ``S <speech>`` then units + EOS.
 
     The speech stream as trained (hf_slm.scoring.heldout scores bare units, which an interleaved
-    model never saw without their marker). Nats per unit/EOS token; documents cut to the context.
+    model never saw without their marker), so S is the start token training used ("auto", or an
+    explicit --prefix), not a benchmark protocol's (zerospeech's BOS). Nats per unit/EOS token;
+    documents cut to the context.
     """
     options = (options or EvalOptions()).validate()
     layout = layout_from_tokenizer(lm.tokenizer)
     if max_docs is not None:
         split = split.select(range(min(max_docs, len(split))))
-    context = tuple(prefix_ids(lm.tokenizer, options.prefix)) + (layout.speech_id,)
+    context = tuple(prefix_ids(lm.tokenizer, options.heldout_prefix)) + (layout.speech_id,)
     limit = getattr(lm.model.config, "max_position_embeddings", None) or 10**9
     reqs = [Request(context, tuple(layout.unit_ids(units) + [layout.eos_id])[:max(limit - len(context), 1)])
             for units in split["units"] if len(units)]
@@ -169,4 +163,4 @@ def speech_heldout_loss(lm: LoadedLM, split, options: EvalOptions | None = None,
     scores = score_requests(lm.model, reqs, lm.pad_id, options.batch_size, options.progress)
     n = sum(sc.n for sc in scores)
     return {"value": sum(sc.sum_nll for sc in scores) / n, "n_tokens": n, "n_docs": len(reqs),
-            "modality": "S", "prefix": options.prefix}
+            "modality": "S", "prefix": options.heldout_prefix}

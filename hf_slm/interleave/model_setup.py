@@ -1,5 +1,8 @@
 """Model side of a training run that starts from a text LM (interleaved SIMS, or TWIST).
 
+`setup_interleaved` and `setup_twist` are what the interleaved and speech modes (hf_slm.modes) use
+as their model set-up when a run gives --base_model.
+
 The run's size comes from the base model, not from a scale name: `Scale` and `ModelCounts` are
 filled from its config and its parameters, so budget, FLOPs and run.json work unchanged.
 N (n_params) is the non-embedding count, which vocabulary extension does not change: it equals
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from hf_slm.errors import ConfigError
 from hf_slm.interleave.init import extend_text_lm, load_base_model, param_counts, twist_init
-from hf_slm.modeling.counts import ModelCounts
+from hf_slm.modeling.counts import ModelCounts, attention_flops_per_token
 from hf_slm.modeling.scales import Scale
 
 
@@ -36,37 +39,19 @@ def counts_of(model, context: int) -> ModelCounts:
     compute = sizes["n_params"] + vocab * dim  # the LM head matmul runs whether tied or not
     return ModelCounts(n_params=sizes["n_params"], n_params_total=sizes["n_params_total"], n_params_compute=compute,
                        flops_per_token_6n=6.0 * sizes["n_params"],
-                       flops_per_token_attn=6.0 * compute + 12.0 * cfg.num_hidden_layers * cfg.hidden_size * context)
+                       flops_per_token_attn=6.0 * compute + attention_flops_per_token(
+                           cfg.num_hidden_layers, cfg.hidden_size, context))
 
 
-def setup_from_text_lm(mode: str, model_args, source, seed: int) -> ModelSetup | None:
-    """The model of a run that starts from a text LM, or None for a randomly initialised scale.
-
-    "interleaved": the text LM + units + markers (needs --base_model); "speech" with --base_model:
-    TWIST (the text LM's transformer, unit-only vocabulary: the data's own unit tokenizer).
-    """
-    base = getattr(model_args, "base_model", None)
-    if mode == "interleaved" and not base:
-        raise ConfigError("--base-model", "interleaved runs start from a text LM: give its folder or Hub id "
-                                          "(paper: Qwen/Qwen2.5-0.5B)")
-    if not base:
-        return None
-    if mode not in ("interleaved", "speech"):
-        raise ConfigError("--base-model", f"a {mode!r} run does not start from a text LM; drop --base-model")
+def _check_base_args(model_args) -> None:
+    """A run from a text LM has no scale table: its size is the base model's, its batch is given."""
     if model_args.scale:
         raise ConfigError("--scale", "runs from a text LM take their size from --base-model; drop --scale")
     if not model_args.global_batch:
         raise ConfigError("--global_batch", "runs from a text LM have no scale table: give sequences per update")
-    model, tokenizer = load_base_model(base, attn_implementation=model_args.attn_implementation)
-    base_sizes = param_counts(model)
-    if mode == "speech":
-        twist_init(model, source.k, seed=seed, text_vocab=len(tokenizer))
-        tokenizer, extra = source.tokenizer, {"init": "twist"}
-    else:
-        layout = extend_text_lm(model, tokenizer, source.k, seed=seed)
-        extra = {"init": "interleaved", "interleave_layout": {
-            "k": layout.k, "unit_offset": layout.unit_offset, "speech_id": layout.speech_id,
-            "text_id": layout.text_id, "pad_id": layout.pad_id, "eos_id": layout.eos_id}}
+
+
+def _setup(model_args, base: str, model, base_sizes: dict, tokenizer, extra: dict) -> ModelSetup:
     cfg = model.config.get_text_config()
     heads = getattr(cfg, "num_attention_heads", 0)
     scale = Scale(name=Path(str(base)).name, layers=cfg.num_hidden_layers, dim=cfg.hidden_size, heads=heads,
@@ -76,3 +61,29 @@ def setup_from_text_lm(mode: str, model_args, source, seed: int) -> ModelSetup |
               **extra}
     return ModelSetup(scale=scale, config=model.config, counts=counts_of(model, model_args.context),
                       tokenizer=tokenizer, model=model, base_model=str(base), record=record)
+
+
+def setup_interleaved(model_args, source, seed: int) -> ModelSetup:
+    """SIMS: the text LM + the data's K units + <speech>/<text> markers (+ a fresh pad), text ids kept."""
+    base = getattr(model_args, "base_model", None)
+    if not base:
+        raise ConfigError("--base-model", "interleaved runs start from a text LM: give its folder or Hub id "
+                                          "(paper: Qwen/Qwen2.5-0.5B)")
+    _check_base_args(model_args)
+    model, tokenizer = load_base_model(base, attn_implementation=model_args.attn_implementation)
+    base_sizes = param_counts(model)
+    layout = extend_text_lm(model, tokenizer, source.k, seed=seed)
+    extra = {"init": "interleaved", "interleave_layout": {
+        "k": layout.k, "unit_offset": layout.unit_offset, "speech_id": layout.speech_id,
+        "text_id": layout.text_id, "pad_id": layout.pad_id, "eos_id": layout.eos_id}}
+    return _setup(model_args, base, model, base_sizes, tokenizer, extra)
+
+
+def setup_twist(model_args, source, seed: int) -> ModelSetup:
+    """TWIST: the text LM's transformer with a unit-only vocabulary (the data's own unit tokenizer)."""
+    base = model_args.base_model
+    _check_base_args(model_args)
+    model, tokenizer = load_base_model(base, attn_implementation=model_args.attn_implementation)
+    base_sizes = param_counts(model)
+    twist_init(model, source.k, seed=seed, text_vocab=len(tokenizer))
+    return _setup(model_args, base, model, base_sizes, source.tokenizer, {"init": "twist"})

@@ -20,6 +20,11 @@ class ModelCounts:
         return self.flops_per_token_6n * tokens, self.flops_per_token_attn * tokens
 
 
+def attention_flops_per_token(layers: int, dim: int, context: int) -> float:
+    """Attention-score FLOPs per training token (QK^T and AV, forward + backward), as Chinchilla counts them."""
+    return 12.0 * layers * dim * context
+
+
 def count_model(layers: int, dim: int, heads: int, intermediate: int, vocab: int, context: int,
                 kv_heads: int | None = None, tied: bool = False) -> ModelCounts:
     """Exact counts for LlamaForCausalLM (no biases, RMSNorm weights only)."""
@@ -38,7 +43,7 @@ def count_model(layers: int, dim: int, heads: int, intermediate: int, vocab: int
         n_params_total=total,
         n_params_compute=compute,
         flops_per_token_6n=6.0 * non_embedding,
-        flops_per_token_attn=6.0 * compute + 12.0 * layers * dim * context,
+        flops_per_token_attn=6.0 * compute + attention_flops_per_token(layers, dim, context),
     )
 
 

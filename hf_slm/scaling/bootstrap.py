@@ -3,15 +3,18 @@
 A resample is a vector of counts over the runs (how often each was drawn), so a refit is the same
 summed objective with those counts as weights. For the Chinchilla law all resamples are refitted
 at once by the batched L-BFGS, each warm-started at the full-data optimum (as Epoch AI start
-theirs from one point): 1,000 resamples cost a few full-grid evaluations, not 1,000 fits.
+theirs from one point): 1,000 resamples cost a few full-grid evaluations, not 1,000 fits. When that
+optimum is degenerate, each resample restarts from its own variable-projection starts instead
+(`restart_grid`), so that the intervals reflect the data rather than the starting point.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hf_slm.scaling.huber import ChinchillaObjective
+from hf_slm.scaling.huber import DELTA_HOFFMANN, ChinchillaObjective
 from hf_slm.scaling.lbfgs import lbfgs_batch
+from hf_slm.scaling.varpro import exponent_pairs, varpro_starts
 
 LEVEL = 0.95
 
@@ -53,22 +56,73 @@ def summarize(samples: dict[str, np.ndarray], level: float = LEVEL) -> dict:
     return out
 
 
-def bootstrap_chinchilla(n, d, loss, fit, *, n_resamples: int = 1000, delta: float = 1e-3, seed: int = 0,
-                         groups=None, level: float = LEVEL, max_iter: int = 2000) -> dict:
+def bootstrap_chinchilla(n, d, loss, fit, *, n_resamples: int = 1000, delta: float = DELTA_HOFFMANN, seed: int = 0,
+                         groups=None, level: float = LEVEL, max_iter: int = 2000, restart_grid=None) -> dict:
     """Refit E, A, B, α, β on `n_resamples` resamples of the points, all in one batched run.
 
-    `fit` is the full-data ChinchillaFit (its optimum is every resample's start). Returns
-    {"samples": {name: array}, "intervals": {name: {low, high, std}}, "std": {name: float},
-    "n_resamples", "n_converged"}. Resamples whose refit did not converge are left out.
+    `fit` is the full-data ChinchillaFit. Each resample starts at its optimum ("warm", as Epoch AI
+    start theirs from one point) unless `restart_grid` is given: then each resample also starts from
+    the variable-projection starts of that grid solved on the resample itself (one per distinct (α, β));
+    all run SCREEN_ITERATIONS iterations, the KEEP best of each resample run on to convergence, and the
+    resample keeps its best end point ("restart"). Use it when the full-data optimum is degenerate (E at 0,
+    a dead term): there the gradient of the resampled objective vanishes and a warm start cannot move,
+    which would give every constant a zero-width interval.
+    Returns {"samples": {name: array}, "intervals": {name: {low, high, std}}, "std": {name: float},
+    "n_resamples", "n_converged", "scheme"}. Resamples whose refit did not converge are left out.
     """
     ln, ld, ll = (np.log(np.asarray(v, np.float64)) for v in (n, d, loss))
     counts = resample_counts(ln.size, n_resamples, seed, groups)
-    obj = ChinchillaObjective(ln, ld, ll, delta, weights=counts)
-    x0 = np.repeat(fit.theta[None], n_resamples, axis=0)
+    warm = np.repeat(fit.theta[None], n_resamples, axis=0)
+    with np.errstate(invalid="ignore"):
+        warm[:, 2] = np.maximum(warm[:, 2], np.log(1e-30) + ll.min())  # E that underflowed to 0: a finite start
+    if restart_grid is None:
+        x0, owner = warm, np.arange(n_resamples)
+    else:
+        x0, owner = _screened_restarts(ln, ld, ll, delta, counts, warm, restart_grid)
+    obj = ChinchillaObjective(ln, ld, ll, delta, weights=counts[owner])
     res = lbfgs_batch(obj, x0, gtol=1e-9, ftol=1e-13, max_iter=max_iter)
-    ok = res.converged & np.isfinite(res.fun)
-    a, b, e, al, be = (res.x[ok, i] for i in range(5))
-    samples = {"E": np.exp(e), "A": np.exp(a), "B": np.exp(b), "alpha": al, "beta": be}
+    fun = np.where(res.converged & np.isfinite(res.fun), res.fun, np.inf)
+    best = _best_per_owner(fun, owner, n_resamples)
+    ok = np.isfinite(fun[best])
+    xb = res.x[best[ok]]
+    a, b, e, al, be = (xb[:, i] for i in range(5))
+    with np.errstate(over="ignore"):
+        samples = {"E": np.exp(e), "A": np.exp(a), "B": np.exp(b), "alpha": al, "beta": be}
     intervals = summarize(samples, level)
     return {"samples": samples, "intervals": intervals, "std": {k: v["std"] for k, v in intervals.items()},
-            "n_resamples": int(n_resamples), "n_converged": int(ok.sum())}
+            "n_resamples": int(n_resamples), "n_converged": int(ok.sum()),
+            "scheme": "warm" if restart_grid is None else "restart"}
+
+
+SCREEN_ITERATIONS = 25  # restart scheme: every start runs this long, then only the best KEEP per resample go on
+KEEP = 2
+
+
+def _best_per_owner(fun, owner, n_owners) -> np.ndarray:
+    """For each owner (resample), the row with the lowest objective."""
+    order = np.lexsort((fun, owner))  # by owner, then objective: the first row of each owner is its best
+    first = np.ones(order.size, bool)
+    first[1:] = owner[order][1:] != owner[order][:-1]
+    best = np.zeros(n_owners, dtype=np.int64)
+    best[owner[order][first]] = order[first]
+    return best
+
+
+def _screened_restarts(ln, ld, ll, delta, counts, warm, grid):
+    """Starts for the restart scheme: per resample, variable-projection starts solved on its own counts at the
+    grid's distinct (α, β), and the warm start; each runs SCREEN_ITERATIONS, the best KEEP go on from there."""
+    pairs = exponent_pairs(grid)
+    grid_rows = np.concatenate([np.zeros((pairs.shape[0], 3)), pairs], axis=1)
+    loss = np.exp(ll)
+    x0 = np.concatenate([np.concatenate([varpro_starts(ln, ld, loss, grid_rows, weights=c), warm[i:i + 1]])
+                         for i, c in enumerate(counts)])
+    owner = np.repeat(np.arange(counts.shape[0]), pairs.shape[0] + 1)
+    obj = ChinchillaObjective(ln, ld, ll, delta, weights=counts[owner])
+    res = lbfgs_batch(obj, x0, gtol=1e-9, ftol=1e-13, max_iter=SCREEN_ITERATIONS)
+    fun = np.where(np.isfinite(res.fun), res.fun, np.inf)
+    order = np.lexsort((fun, owner))
+    rank = np.empty(order.size, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, owner[order][1:] != owner[order][:-1]])
+    rank[order] = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    keep = rank < KEEP
+    return res.x[keep], owner[keep]

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import optimize
 
+from hf_slm.scaling.formulas import chinchilla_loss, compute_optimal_split
+
 
 @dataclass(frozen=True)
 class ComputeOptimal:
@@ -26,11 +28,17 @@ class ComputeOptimal:
 
     @classmethod
     def from_constants(cls, E, A, B, alpha, beta) -> "ComputeOptimal":
-        s = alpha + beta
-        # log-space G: αA/(βB) can be far from 1 and the power amplifies rounding
-        log_g = (np.log(alpha) + np.log(A) - np.log(beta) - np.log(B)) / s
-        return cls(G=float(np.exp(log_g)), a=float(beta / s), b=float(alpha / s), E=float(E), A=float(A),
+        g, a, b = compute_optimal_split(A, B, alpha, beta)
+        return cls(G=float(g), a=float(a), b=float(b), E=float(E), A=float(A),
                    B=float(B), alpha=float(alpha), beta=float(beta))
+
+    @classmethod
+    def from_group(cls, group: dict) -> "ComputeOptimal | None":
+        """From one group of scaling_laws.json (its "chinchilla" section), or None when that was not fitted."""
+        ch = (group or {}).get("chinchilla") or {}
+        if not ch.get("fitted"):
+            return None
+        return cls.from_constants(ch["E"], ch["A"], ch["B"], ch["alpha"], ch["beta"])
 
     def n_opt(self, flops):
         return self.G * (np.asarray(flops, np.float64) / 6.0) ** self.a
@@ -40,8 +48,11 @@ class ComputeOptimal:
 
     def loss(self, flops):
         """The loss the law predicts when C is spent compute-optimally."""
-        n, d = self.n_opt(flops), self.d_opt(flops)
-        return self.E + self.A * n ** -self.alpha + self.B * d ** -self.beta
+        return self.loss_at(self.n_opt(flops), self.d_opt(flops))
+
+    def loss_at(self, n, d):
+        """The law's loss for N parameters trained on D tokens (any split)."""
+        return chinchilla_loss(n, d, self.E, self.A, self.B, self.alpha, self.beta)
 
     def flops_for_loss(self, target: float) -> float:
         """The smallest C whose compute-optimal loss is `target` (which must exceed E)."""
@@ -67,5 +78,4 @@ class ComputeOptimal:
 def isoflop_curve(law: ComputeOptimal, flops: float, n_values) -> np.ndarray:
     """Loss along an isoFLOP line: each N trained on D = C / (6N) tokens."""
     n = np.asarray(n_values, np.float64)
-    d = flops / (6.0 * n)
-    return law.E + law.A * n ** -law.alpha + law.B * d ** -law.beta
+    return law.loss_at(n, flops / (6.0 * n))

@@ -26,7 +26,8 @@ from scipy import optimize
 
 from hf_slm.scaling.bootstrap import interval, resample_counts
 from hf_slm.scaling.compute_optimal import ComputeOptimal
-from hf_slm.scaling.huber import huber, huber_grad
+from hf_slm.scaling.formulas import chinchilla_loss, chinchilla_terms, effective
+from hf_slm.scaling.huber import DELTA_HOFFMANN, huber, huber_grad
 
 R_RANGE = (1e-2, 1e4)  # search range of R*_D and R*_N
 
@@ -38,11 +39,6 @@ class Constants:
     B: float
     alpha: float
     beta: float
-
-
-def effective(u, r, r_star):
-    """U + U R* (1 − exp(−R/R*)), with expm1 for small R/R*."""
-    return u + u * r_star * -np.expm1(-r / r_star)
 
 
 def unique_params(n, u_d, c: Constants):
@@ -59,10 +55,10 @@ def data_constrained_loss(n, d, u_d, c: Constants, r_star_d: float, r_star_n: fl
     u_n = unique_params(n, u_d, c)
     r_n = np.maximum(n / u_n - 1.0, 0.0)
     n_eff = effective(u_n, r_n, r_star_n)
-    return c.E + c.A * n_eff ** -c.alpha + c.B * d_eff ** -c.beta
+    return chinchilla_loss(n_eff, d_eff, c.E, c.A, c.B, c.alpha, c.beta)
 
 
-def huber_log_objective(loss_pred, loss, delta: float = 1e-3) -> float:
+def huber_log_objective(loss_pred, loss, delta: float = DELTA_HOFFMANN) -> float:
     return float(huber(np.log(loss_pred) - np.log(loss), delta).sum())
 
 
@@ -102,32 +98,30 @@ class _Decay:
     def parts(self, log_rd, log_rn):
         rd = np.exp(np.asarray(log_rd, np.float64))[..., None]
         rn = np.exp(np.asarray(log_rn, np.float64))[..., None]
-        em_d = -np.expm1(-self.r_d / rd)
-        em_n = -np.expm1(-self.r_n / rn)
-        d_eff = self.u_d * (1.0 + rd * em_d)
-        n_eff = self.u_n * (1.0 + rn * em_n)
-        tn = self.c.A * n_eff ** -self.c.alpha
-        td = self.c.B * d_eff ** -self.c.beta
+        d_eff = effective(self.u_d, self.r_d, rd)
+        n_eff = effective(self.u_n, self.r_n, rn)
+        tn, td = chinchilla_terms(n_eff, d_eff, self.c.A, self.c.B, self.c.alpha, self.c.beta)
         pred = self.c.E + tn + td
-        return pred, rd, rn, em_d, em_n, d_eff, n_eff, tn, td
+        return pred, rd, rn, d_eff, n_eff, tn, td
 
     def value(self, log_rd, log_rn):
         pred = self.parts(log_rd, log_rn)[0]
         return huber(np.log(pred) - self.log_l, self.delta).sum(axis=-1)
 
     def value_grad(self, x):
-        pred, rd, rn, em_d, em_n, d_eff, n_eff, tn, td = self.parts(x[0], x[1])
+        pred, rd, rn, d_eff, n_eff, tn, td = self.parts(x[0], x[1])
         r = np.log(pred) - self.log_l
         psi = huber_grad(r, self.delta) / pred
-        # d D'/d log R*_D = U_D (R*_D em_d − R_D exp(−R_D/R*_D)); the same for N'
-        dd = self.u_d * (rd * em_d - self.r_d * np.exp(-self.r_d / rd))
-        dn = self.u_n * (rn * em_n - self.r_n * np.exp(-self.r_n / rn))
+        # d D'/d log R*_D = U_D R*_D (1 − e^(−R_D/R*_D)) − U_D R_D e^(−R_D/R*_D)
+        #                = (D' − U_D) − U_D R_D e^(−R_D/R*_D); the same for N'
+        dd = (d_eff - self.u_d) - self.u_d * self.r_d * np.exp(-self.r_d / rd)
+        dn = (n_eff - self.u_n) - self.u_n * self.r_n * np.exp(-self.r_n / rn)
         g0 = np.sum(psi * (-self.c.beta * td / d_eff) * dd)
         g1 = np.sum(psi * (-self.c.alpha * tn / n_eff) * dn)
         return float(huber(r, self.delta).sum()), np.array([g0, g1])
 
 
-def fit_decay(n, d, u_d, loss, constants: Constants, *, delta: float = 1e-3, grid_size: int = 61,
+def fit_decay(n, d, u_d, loss, constants: Constants, *, delta: float = DELTA_HOFFMANN, grid_size: int = 61,
               profile_rtol: float | None = None, r_range=R_RANGE, n_polish: int = 5, bootstrap: int = 0,
               seed: int = 0, level: float = 0.95) -> DecayFit:
     """Stage 2: R*_D and R*_N with the first five constants fixed (see the module docstring).

@@ -13,10 +13,11 @@ import numpy as np
 from scipy import stats
 
 from hf_slm.scaling.bootstrap import LEVEL, resample_counts, summarize
-from hf_slm.scaling.powerlaw import fit_power_law, pareto_front
+from hf_slm.scaling.powerlaw import fit_power_law, pareto_front, power_law_diagnostics
 
 MIN_POINTS = 3
 SATURATION = 0.98  # a score this close to 1 cannot keep growing as a power of compute
+CHANCE = 0.5  # every hf-slm benchmark (hf_slm.tasks) picks between two candidates
 
 # the papers' metric names → the project's (sblimp, ssc, tsc), to pair metrics across modes
 ALIASES = {"blimp": "sblimp", "story_cloze": "ssc", "topic_cloze": "tsc", "storycloze": "ssc",
@@ -28,34 +29,73 @@ def canonical(metric: str) -> str:
     return ALIASES.get(m, m)
 
 
-def _envelope_fit(flops, values, saturation):
+def chance_level(metric: str) -> float:
+    """The score of a model that cannot tell the candidates apart: every hf-slm benchmark has two."""
+    return CHANCE
+
+
+def _above_chance(values, ci, chance):
+    """Which scores are distinguishable from chance: the interval excludes it (no interval: above it)."""
+    lo, hi = ci[:, 0], ci[:, 1]
+    has = np.isfinite(lo) & np.isfinite(hi)
+    return np.where(has, (lo > chance) | (hi < chance), values > chance)
+
+
+def _envelope_fit(flops, values, saturation, ci=None, chance=None):
+    """(front, points kept for the power law, the law or None, how many front points were at chance)."""
     front = pareto_front(flops, values, minimize=False)
-    keep = front[(values[front] < saturation) & (values[front] > 0)]
+    ok = (values[front] < saturation) & (values[front] > 0)
+    at_chance = 0
+    if chance is not None:
+        distinct = _above_chance(values[front], ci[front], chance)
+        at_chance = int(np.sum(ok & ~distinct))
+        ok &= distinct
+    keep = front[ok]
     if keep.size < MIN_POINTS:
-        return front, keep, None
-    return front, keep, fit_power_law(flops[keep], values[keep])
+        return front, keep, None, at_chance
+    return front, keep, fit_power_law(flops[keep], values[keep]), at_chance
 
 
 def fit_downstream(flops, values, losses=None, *, saturation: float = SATURATION, bootstrap: int = 0,
-                   seed: int = 0, level: float = LEVEL) -> dict:
-    """One metric over runs: envelope, Q ∝ C^γ, correlation with test loss, bootstrap intervals."""
+                   seed: int = 0, level: float = LEVEL, ci=None, chance: float | None = None) -> dict:
+    """One metric over runs: envelope, Q ∝ C^γ, correlation with test loss, bootstrap intervals.
+
+    ci: per run (low, high) of the score (nan when unknown); with `chance`, envelope points whose interval
+    includes chance (or, without an interval, at or below it) are not fitted: a power law through scores
+    the benchmark cannot tell from guessing says nothing, so with fewer than MIN_POINTS left the law is not
+    fitted and the reason says so. A bootstrap resample is a resample of runs (a run is one point here).
+    """
     flops = np.asarray(flops, np.float64)
     values = np.asarray(values, np.float64)
-    front, keep, law = _envelope_fit(flops, values, saturation)
+    ci = (np.full((flops.size, 2), np.nan) if ci is None else np.asarray(ci, np.float64).reshape(flops.size, 2))
+    front, keep, law, at_chance = _envelope_fit(flops, values, saturation, ci, chance)
     out: dict = {"envelope": {"flops": flops[front].tolist(), "value": values[front].tolist()},
-                 "saturation": saturation}
+                 "saturation": saturation, "chance": chance, "envelope_at_chance": at_chance}
     if law is None:
-        out.update(fitted=False, reason=f"{keep.size} envelope points below saturation {saturation}; "
-                   f"a power law needs {MIN_POINTS}")
+        if at_chance:
+            reason = (f"{at_chance} of {front.size} envelope points are indistinguishable from chance ({chance:g}; "
+                      f"their intervals include it): {keep.size} left, a power law needs {MIN_POINTS}, so none "
+                      f"is fitted")
+        else:
+            reason = (f"{keep.size} envelope points below saturation {saturation}; a power law needs {MIN_POINTS}"
+                      + ("" if values.max() <= 1.0 else " (scores above 1: give accuracies as fractions)"))
+        out.update(fitted=False, reason=reason)
     else:
         out.update(fitted=True, **law.to_dict())
         out["points_used"] = {"flops": flops[keep].tolist(), "value": values[keep].tolist()}
+        # the envelope rises by construction (it keeps the best score so far, noise included), so whether
+        # the metric moves with compute is judged on every run's score, not on the envelope's slope
+        pos = values > 0
+        out["identifiable"], out["warnings"] = power_law_diagnostics(
+            fit_power_law(flops[pos], values[pos]), "score of every run (not the envelope's γ above)")
+        if at_chance:
+            out["warnings"].append(f"{at_chance} envelope points at chance were left out of the fit")
         if bootstrap:
             counts = resample_counts(flops.size, bootstrap, seed)
             ks, gs = [], []
             for row in counts:
                 idx = np.flatnonzero(row > 0)  # a repeated run adds nothing to an envelope
-                _, kk, lw = _envelope_fit(flops[idx], values[idx], saturation)
+                _, kk, lw, _ = _envelope_fit(flops[idx], values[idx], saturation, ci[idx], chance)
                 if lw is not None:
                     ks.append(lw.k)
                     gs.append(lw.gamma)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from hf_slm.scaling.bootstrap import LEVEL, resample_counts, summarize
-from hf_slm.scaling.powerlaw import fit_power_law, log_binned_front
+from hf_slm.scaling.chinchilla_section import EXTRAPOLATION_WARN
+from hf_slm.scaling.extrapolation import extrapolation_check
+from hf_slm.scaling.powerlaw import fit_power_law, log_binned_front, power_law_diagnostics
 
 MIN_POINTS = 3
 
@@ -48,6 +50,14 @@ def fit_envelope(flops, loss, runs=None, *, n_bins: int = 40, bootstrap: int = 0
     law = fit_power_law(flops[idx], loss[idx])
     out = {"fitted": True, **law.to_dict(), "points": {"flops": flops[idx].tolist(), "loss": loss[idx].tolist()},
            "n_bins": n_bins}
+    out["identifiable"], out["warnings"] = power_law_diagnostics(law, "loss")
+    fx, lx = flops[idx], loss[idx]
+    out["extrapolation"] = extrapolation_check(
+        fx, lx, lambda keep, held: fit_power_law(fx[keep], lx[keep])(fx[held]), min_fit=MIN_POINTS)
+    ex = out["extrapolation"]
+    if ex["fitted"] and not ex["max_abs_rel_error"] <= EXTRAPOLATION_WARN:
+        out["warnings"].append(f"refitted without its top-compute points, the envelope mispredicts them by up to "
+                               f"{100 * ex['max_abs_rel_error']:.1f}%")
     if bootstrap and runs is not None:
         groups = np.asarray(runs)
         labels = np.unique(groups)

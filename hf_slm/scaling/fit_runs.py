@@ -1,10 +1,13 @@
 """From run records to every law the data supports: the one entry point of `hf-slm fit` and the demo.
 
-Runs are grouped by mode (speech / text / interleaved; "<mode>_<tokenization>" when the run's recipe
-names a tokenization). Per group: Chinchilla on single-epoch runs, compute-optimal allocation from it,
-the data-constrained decay on multi-epoch runs, the loss envelope from learning curves, and a power
-law per downstream metric. Unusable runs are listed under "excluded" with the reason, laws the data
-cannot support under "fitted": false with the reason. See laws_file.py for the schema.
+Runs are grouped by mode (speech / text / interleaved), and by run.json's `tokenization` when it is
+not the mode's own ("speech_unigram": the paper's unigram runs are their own law). Per group:
+Chinchilla on single-epoch runs (with identifiability, bootstrap and extrapolation check:
+chinchilla_section.py), compute-optimal allocation from it, the data-constrained decay on
+multi-epoch runs, the loss envelope from learning curves, and a power law per downstream metric on
+envelope points distinguishable from chance. Unusable runs are listed under "excluded" with the
+reason, laws the data cannot support under "fitted": false with the reason. See laws_file.py for the
+schema.
 """
 
 from __future__ import annotations
@@ -17,15 +20,20 @@ import numpy as np
 from hf_slm.errors import ConfigError
 from hf_slm.provenance import git_commit, package_versions
 from hf_slm.runrecord import RUN_FILE, RunRecord, find_runs
-from hf_slm.scaling.bootstrap import LEVEL, bootstrap_chinchilla, summarize
-from hf_slm.scaling.chinchilla import METHODS, default_grid, fit_chinchilla
+from hf_slm.scaling.bootstrap import LEVEL, summarize
+from hf_slm.scaling.chinchilla import METHODS, default_grid
+from hf_slm.scaling.chinchilla_section import chinchilla_section
 from hf_slm.scaling.compute_optimal import ComputeOptimal
-from hf_slm.scaling.data_constrained import Constants, fit_decay
-from hf_slm.scaling.downstream import SATURATION, canonical, efficiency_ratio, fit_downstream
+from hf_slm.scaling.data_constrained import Constants, data_constrained_loss, fit_decay
+from hf_slm.scaling.downstream import SATURATION, canonical, chance_level, efficiency_ratio, fit_downstream
 from hf_slm.scaling.envelope import curve_points, fit_envelope
+from hf_slm.scaling.extrapolation import extrapolation_check
+from hf_slm.scaling.formulas import compute_optimal_split
+from hf_slm.scaling.huber import DELTA_CUERVO_MARXER
 from hf_slm.scaling.laws_file import KIND, SCHEMA_VERSION, clean
 
 CHINCHILLA_PARAMS = 5
+MIN_MULTI = 3  # multi-epoch runs the data-constrained stage needs for R*_D and R*_N
 MODES = ("speech", "text", "interleaved")
 # pairs compared by γ ratio: (faster-learning mode, slower), as the papers report them
 COMPARE = (("text", "speech"), ("interleaved", "speech"), ("text", "interleaved"))
@@ -57,9 +65,19 @@ def _bad(x) -> bool:
     return x is None or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0
 
 
+# tokenizations that are a mode's own (speech units, text tokens): their runs form the mode's group
+PLAIN_TOKENIZATIONS = (None, "", "units", "text")
+
+
 def group_of(rec: RunRecord) -> str:
-    tok = (rec.recipe or {}).get("tokenization") or rec.extra.get("tokenization")
-    return f"{rec.mode}_{tok}" if tok else rec.mode
+    """The law a run belongs to: its mode, or "<mode>_<tokenization>" for another token kind (speech_unigram).
+
+    run.json's `tokenization` (written by training from the dataset's meta.json), else the recipe's or an
+    older record's extra key.
+    """
+    tok = (getattr(rec, "tokenization", None) or (rec.recipe or {}).get("tokenization")
+           or rec.extra.get("tokenization"))
+    return rec.mode if tok in PLAIN_TOKENIZATIONS else f"{rec.mode}_{tok}"
 
 
 def _point(rec: RunRecord, path: str):
@@ -68,23 +86,33 @@ def _point(rec: RunRecord, path: str):
         return None, f"mode {rec.mode!r} is not one of {', '.join(MODES)}"
     if rec.status != "completed":
         return None, f"status {rec.status!r} (only completed runs are fitted)"
-    for name, value in (("n_params", rec.n_params), ("tokens_seen", rec.tokens_seen),
-                        ("final_test_loss", rec.final_test_loss)):
+    for name, value in (("n_params", rec.n_params), ("tokens_seen", rec.tokens_seen)):
         if _bad(value):
             return None, f"{name} is {value!r}: not a finite positive number"
+    no_loss = (f"final_test_loss is {rec.final_test_loss!r}: not a finite positive number"
+               if _bad(rec.final_test_loss) else None)
     flops = rec.flops_6nd if not _bad(rec.flops_6nd) else 6.0 * rec.n_params * rec.tokens_seen
     unique = rec.unique_tokens if not _bad(rec.unique_tokens) else None
     if unique is None and rec.epochs and rec.epochs > 1:  # unique count not recorded: derive it
         unique = rec.tokens_seen / rec.epochs
-    scores = {}
+    scores, score_ci = {}, {}
     for metric, s in (rec.scores or {}).items():
         v = s.get("value") if isinstance(s, dict) else s
         if isinstance(v, (int, float)) and math.isfinite(v):
             scores[metric] = float(v)
-    return {"run": rec.name, "path": path, "group": group_of(rec), "mode": rec.mode,
-            "n_params": float(rec.n_params), "tokens": float(rec.tokens_seen),
-            "unique_tokens": float(unique) if unique else None, "epochs": float(rec.epochs or 1.0),
-            "flops": float(flops), "loss": float(rec.final_test_loss), "scores": scores, "used_in": []}, None
+            lo, hi = (s.get("ci_low"), s.get("ci_high")) if isinstance(s, dict) else (None, None)
+            if all(isinstance(x, (int, float)) and math.isfinite(x) for x in (lo, hi)):
+                score_ci[metric] = [float(lo), float(hi)]
+    if no_loss and not scores:
+        return None, no_loss
+    point = {"run": rec.name, "path": path, "group": group_of(rec), "mode": rec.mode,
+             "n_params": float(rec.n_params), "tokens": float(rec.tokens_seen),
+             "unique_tokens": float(unique) if unique else None, "epochs": float(rec.epochs or 1.0),
+             "flops": float(flops), "loss": None if no_loss else float(rec.final_test_loss), "scores": scores,
+             "score_ci": score_ci, "used_in": []}
+    if no_loss:  # still a point of the downstream laws, which need no loss (published results often have none)
+        point["loss_missing"] = no_loss
+    return point, None
 
 
 def _multi_epoch(p) -> bool:
@@ -98,8 +126,9 @@ def _not(reason: str) -> dict:
 def fit_group(points, records, *, delta, grid, bootstrap, seed, saturation, envelope_bins, skip_fraction,
               level=LEVEL, method="varpro") -> dict:
     out: dict = {"n_runs": len(points)}
-    single = [p for p in points if not _multi_epoch(p)]
-    multi = [p for p in points if _multi_epoch(p)]
+    with_loss = [p for p in points if p["loss"] is not None]
+    single = [p for p in with_loss if not _multi_epoch(p)]
+    multi = [p for p in with_loss if _multi_epoch(p)]
     chin = _fit_chinchilla(single, delta=delta, grid=grid, method=method, bootstrap=bootstrap, seed=seed,
                            level=level)
     out["chinchilla"] = chin
@@ -108,13 +137,11 @@ def fit_group(points, records, *, delta, grid, bootstrap, seed, saturation, enve
             p["used_in"].append("chinchilla")
         out["compute_optimal"] = _compute_optimal(chin, level)
         c = Constants(chin["E"], chin["A"], chin["B"], chin["alpha"], chin["beta"])
-        if len(multi) < 3:
-            out["data_constrained"] = _not(f"{len(multi)} multi-epoch runs (need 3 to fit R*_D and R*_N)")
+        if len(multi) < MIN_MULTI:
+            out["data_constrained"] = _not(f"{len(multi)} multi-epoch runs (need {MIN_MULTI} to fit R*_D and R*_N)")
         else:
-            arr = {k: np.array([p[k] for p in multi]) for k in ("n_params", "tokens", "unique_tokens", "loss")}
-            dec = fit_decay(arr["n_params"], arr["tokens"], arr["unique_tokens"], arr["loss"], c, delta=delta,
-                            bootstrap=bootstrap, seed=seed, level=level)
-            out["data_constrained"] = {"fitted": True, **dec.to_dict()}
+            out["data_constrained"] = _data_constrained(multi, c, delta=delta, bootstrap=bootstrap, seed=seed,
+                                                        level=level)
             for p in multi:
                 p["used_in"].append("data_constrained")
     else:
@@ -130,9 +157,11 @@ def fit_group(points, records, *, delta, grid, bootstrap, seed, saturation, enve
     metrics = sorted({m for p in points for m in p["scores"]})
     for metric in metrics:
         have = [p for p in points if metric in p["scores"]]
-        res = fit_downstream([p["flops"] for p in have], [p["scores"][metric] for p in have],
-                             [p["loss"] for p in have], saturation=saturation, bootstrap=bootstrap, seed=seed,
-                             level=level)
+        ci = [p["score_ci"].get(metric, (np.nan, np.nan)) for p in have]
+        losses = [np.nan if p["loss"] is None else p["loss"] for p in have]
+        res = fit_downstream([p["flops"] for p in have], [p["scores"][metric] for p in have], losses,
+                             saturation=saturation, bootstrap=bootstrap, seed=seed, level=level, ci=ci,
+                             chance=chance_level(metric))
         out["downstream"][metric] = res
         if res["fitted"]:
             for p in have:
@@ -140,10 +169,30 @@ def fit_group(points, records, *, delta, grid, bootstrap, seed, saturation, enve
     return out
 
 
+def _data_constrained(multi, c: Constants, *, delta, bootstrap, seed, level) -> dict:
+    """Stage 2 on the multi-epoch runs, with identifiability from its profile and the extrapolation check."""
+    arr = {k: np.array([p[k] for p in multi]) for k in ("n_params", "tokens", "unique_tokens", "loss", "flops")}
+    dec = fit_decay(arr["n_params"], arr["tokens"], arr["unique_tokens"], arr["loss"], c, delta=delta,
+                    bootstrap=bootstrap, seed=seed, level=level)
+    out = {"fitted": True, **dec.to_dict()}
+    out["identifiable"] = {k: k not in dec.ill_determined for k in ("R_D_star", "R_N_star")}
+    out["warnings"] = [f"{k} is not identified: the runs fit about as well with it anywhere from "
+                       f"{dec.intervals[k]['low']:.3g} to {dec.intervals[k]['high']:.3g}" for k in dec.ill_determined]
+
+    def refit_predict(keep, held):
+        sub = fit_decay(*(arr[k][keep] for k in ("n_params", "tokens", "unique_tokens", "loss")), c, delta=delta)
+        return data_constrained_loss(*(arr[k][held] for k in ("n_params", "tokens", "unique_tokens")), c,
+                                     sub.R_D_star, sub.R_N_star)
+
+    out["extrapolation"] = extrapolation_check(arr["flops"], arr["loss"], refit_predict, min_fit=MIN_MULTI,
+                                               names=[p["run"] for p in multi])
+    return out
+
+
 def _fit_chinchilla(single, *, delta, grid, method, bootstrap, seed, level) -> dict:
     npts = len(single)
     if npts <= CHINCHILLA_PARAMS:
-        return _not(f"{npts} single-epoch runs; 5 constants need at least {CHINCHILLA_PARAMS + 1}")
+        return _not(f"{npts} single-epoch runs with a loss; 5 constants need at least {CHINCHILLA_PARAMS + 1}")
     n = np.array([p["n_params"] for p in single])
     d = np.array([p["tokens"] for p in single])
     loss = np.array([p["loss"] for p in single])
@@ -151,14 +200,8 @@ def _fit_chinchilla(single, *, delta, grid, method, bootstrap, seed, level) -> d
         return _not(f"a single model size ({n[0]:.4g} parameters): α and A cannot be separated from E")
     if np.unique(d).size < 2:
         return _not(f"a single token count ({d[0]:.4g}): β and B cannot be separated from E")
-    fit = fit_chinchilla(n, d, loss, delta=delta, grid=grid, method=method)
-    out = {"fitted": True, **{k: v for k, v in fit.to_dict().items() if k != "extra"}}
-    if bootstrap:
-        boot = bootstrap_chinchilla(n, d, loss, fit, n_resamples=bootstrap, delta=delta, seed=seed, level=level)
-        out["intervals"] = boot["intervals"]
-        out["bootstrap_resamples"] = boot["n_converged"]
-        out["_samples"] = boot["samples"]  # for the compute-optimal intervals; dropped before writing
-    return out
+    return chinchilla_section(n, d, loss, flops=[p["flops"] for p in single], names=[p["run"] for p in single],
+                              delta=delta, grid=grid, method=method, bootstrap=bootstrap, seed=seed, level=level)
 
 
 def _compute_optimal(chin: dict, level) -> dict:
@@ -166,16 +209,19 @@ def _compute_optimal(chin: dict, level) -> dict:
     out = {"fitted": True, "G": co.G, "a": co.a, "b": co.b,
            "examples": [{"flops": c, "n_opt": float(co.n_opt(c)), "d_opt": float(co.d_opt(c)),
                          "loss": float(co.loss(c))} for c in (1e18, 1e20, 1e22, 5.76e23)]}
+    needed = [k for k in ("A", "B", "alpha", "beta") if chin.get("identifiable", {}).get(k) is False]
+    out["identifiable"] = {k: not needed for k in ("G", "a", "b")}
+    out["warnings"] = ([f"the allocation depends on {', '.join(needed)}, which the runs do not identify: N_opt and "
+                        f"D_opt are not reliable"] if needed else [])
     s = chin.get("_samples")
     if s is not None and len(s["E"]):
-        tot = s["alpha"] + s["beta"]
-        with np.errstate(all="ignore"):
-            g = np.exp((np.log(s["alpha"] * s["A"]) - np.log(s["beta"] * s["B"])) / tot)
-        out["intervals"] = summarize({"G": g, "a": s["beta"] / tot, "b": s["alpha"] / tot}, level)
+        g, a, b = compute_optimal_split(s["A"], s["B"], s["alpha"], s["beta"])
+        out["intervals"] = summarize({"G": g, "a": a, "b": b}, level)
     return out
 
 
-def fit_runs(runs, *, delta: float = 0.03, bootstrap: int = 0, seed: int = 0, grid=None, method: str = "varpro",
+def fit_runs(runs, *, delta: float = DELTA_CUERVO_MARXER, bootstrap: int = 0, seed: int = 0, grid=None,
+             method: str = "varpro",
              saturation: float = SATURATION, envelope_bins: int = 40, envelope_skip_fraction: float = 0.0,
              level: float = LEVEL) -> dict:
     """Fit every law the runs support; returns the scaling_laws.json dict (see laws_file.py).

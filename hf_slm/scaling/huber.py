@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# Huber δ on log-loss residuals: the two conventions (the fits take either as `delta`)
+DELTA_CUERVO_MARXER = 0.03  # Cuervo & Marxer 2024; the default of `hf-slm fit` and fit_runs
+DELTA_HOFFMANN = 1e-3  # Hoffmann et al. 2022 and Epoch AI's replication; the default of the low-level fits
+
 
 def huber(r: np.ndarray, delta: float) -> np.ndarray:
     """0.5 r² inside ±delta, delta(|r| − delta/2) outside (Hoffmann et al. 2022, Approach 3)."""

@@ -15,11 +15,15 @@ from hf_slm.atomic import atomic_path  # noqa: E402
 from hf_slm.paper import paper_constants  # noqa: E402
 from hf_slm.scaling.compute_optimal import ComputeOptimal, isoflop_curve  # noqa: E402
 from hf_slm.scaling.downstream import canonical  # noqa: E402
+from hf_slm.scaling.formulas import power_law  # noqa: E402
 
-COLORS = {"speech": "tab:blue", "text": "tab:orange", "interleaved": "tab:green"}
+# each group is its own law with its own colour (speech_unigram is not drawn as speech)
+COLORS = {"speech": "tab:blue", "text": "tab:orange", "interleaved": "tab:green", "speech_unigram": "tab:purple"}
 # the papers' metric names for the project's (Cuervo & Marxer Table 3)
-PAPER_METRIC = {"sblimp": ("sblimp", "blimp"), "tsc": ("topic_cloze", "topic_cloze"),
-                "ssc": ("story_cloze", "story_cloze")}
+# (by the row of the paper's Table 3: its speech models were scored on sBLIMP, its text models on BLiMP)
+PAPER_METRIC = {"sblimp": {"speech": "sblimp", "text": "blimp"},
+                "tsc": {"speech": "topic_cloze", "text": "topic_cloze"},
+                "ssc": {"speech": "story_cloze", "text": "story_cloze"}}
 
 
 def _color(group: str, i: int = 0) -> str:
@@ -38,10 +42,7 @@ def _save(fig, out_dir: Path, name: str) -> list[Path]:
 
 
 def _co(law: dict) -> ComputeOptimal | None:
-    ch = law.get("chinchilla", {})
-    if not ch.get("fitted"):
-        return None
-    return ComputeOptimal.from_constants(ch["E"], ch["A"], ch["B"], ch["alpha"], ch["beta"])
+    return ComputeOptimal.from_group(law)
 
 
 def _paper_co(key: str) -> ComputeOptimal:
@@ -64,13 +65,13 @@ def loss_vs_flops(laws: dict, out_dir: Path, reference: bool = True) -> list[Pat
     c = _flops_range(laws)
     for i, (group, law) in enumerate(sorted(laws["laws"].items())):
         col = _color(group, i)
-        pts = [p for p in laws.get("points", []) if p["group"] == group]
+        pts = [p for p in laws.get("points", []) if p["group"] == group and p.get("loss") is not None]
         ax.scatter([p["flops"] for p in pts], [p["loss"] for p in pts], s=14, color=col, alpha=0.5,
                    label=f"{group} runs (final)")
         env = law.get("envelope", {})
         if env.get("fitted"):
             ax.plot(env["points"]["flops"], env["points"]["loss"], "o", ms=3, color=col, mfc="none")
-            ax.plot(c, env["k"] * c ** env["gamma"], "-", color=col,
+            ax.plot(c, power_law(c, env["k"], env["gamma"]), "-", color=col,
                     label=f"{group} envelope: L = {env['k']:.3g}·C^{env['gamma']:.3f}")
         co = _co(law)
         if co is not None:
@@ -98,14 +99,15 @@ def downstream_vs_flops(laws: dict, out_dir: Path, reference: bool = True) -> li
             env = res.get("envelope", {})
             ax.plot(env.get("flops", []), env.get("value", []), "o", ms=4, color=col, label=f"{metric} envelope")
             if res.get("fitted"):
-                ax.plot(c, res["k"] * c ** res["gamma"], "-", color=col, label=f"{metric}: γ = {res['gamma']:.3f}")
-                paper_key = PAPER_METRIC.get(canonical(metric))
-                mode = group.split("_")[0]
-                if reference and paper_key and mode in table3:
-                    g_paper = table3[mode].get(paper_key[0] if mode == "speech" else paper_key[1])
+                ax.plot(c, power_law(c, res["k"], res["gamma"]), "-", color=col,
+                        label=f"{metric}: γ = {res['gamma']:.3f}")
+                row = group.split("_")[0]
+                paper_key = PAPER_METRIC.get(canonical(metric), {}).get(row)
+                if reference and paper_key and row in table3:
+                    g_paper = table3[row].get(paper_key)
                     if g_paper:  # the paper's slope through the middle of our fit
                         x0 = np.sqrt(res["x_min"] * res["x_max"])
-                        y0 = res["k"] * x0 ** res["gamma"]
+                        y0 = power_law(x0, res["k"], res["gamma"])
                         ax.plot(c, y0 * (c / x0) ** g_paper, "--", color=col, lw=0.8,
                                 label=f"paper γ = {g_paper}")
         ax.set(xscale="log", yscale="log", xlabel="training FLOPs (6ND)", title=group)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy import stats
+
+from hf_slm.scaling.formulas import power_law, power_law_inverse
 
 
 @dataclass
@@ -18,11 +21,11 @@ class PowerLaw:
     x_max: float
 
     def __call__(self, x):
-        return self.k * np.asarray(x, np.float64) ** self.gamma
+        return power_law(x, self.k, self.gamma)
 
     def x_for(self, y):
         """Invert: the x at which the law reaches y."""
-        return (np.asarray(y, np.float64) / self.k) ** (1.0 / self.gamma)
+        return power_law_inverse(y, self.k, self.gamma)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,3 +79,18 @@ def log_binned_front(x, y, n_bins: int, minimize: bool = True) -> np.ndarray:
         picks.append(idx[np.argmin(y[idx]) if minimize else np.argmax(y[idx])])
     picks = np.asarray(picks)
     return picks[pareto_front(x[picks], y[picks], minimize)]
+
+
+def power_law_diagnostics(law, what: str) -> tuple[dict, list[str]]:
+    """`identifiable` for k and γ of a log-log fit: γ's 95% t-interval (n − 2 dof) excludes 0; warnings."""
+    warnings = []
+    if law.n_points < 3 or not np.isfinite(law.gamma_se):
+        ok = False
+        warnings.append(f"{law.n_points} points: the slope γ has no standard error")
+    else:
+        t = stats.t.ppf(0.975, law.n_points - 2)
+        ok = bool(abs(law.gamma) > t * law.gamma_se)
+        if not ok:
+            warnings.append(f"the {what} does not change measurably with compute: γ = {law.gamma:.3g} ± "
+                            f"{t * law.gamma_se:.2g} (95%) includes 0")
+    return {"k": ok, "gamma": ok}, warnings

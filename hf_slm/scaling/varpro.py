@@ -22,19 +22,25 @@ def exponent_pairs(grid: np.ndarray) -> np.ndarray:
     return np.unique(np.atleast_2d(np.asarray(grid, np.float64))[:, 3:5], axis=0)
 
 
-def linear_coefficients(log_n, log_d, loss, alpha: float, beta: float) -> np.ndarray:
-    """log of (A, B, E) ≥ 0 minimising Σ ((E + A N^−α + B D^−β − L) / L)² at fixed α, β."""
+def linear_coefficients(log_n, log_d, loss, alpha: float, beta: float, weights=None) -> np.ndarray:
+    """log of (A, B, E) ≥ 0 minimising Σ w ((E + A N^−α + B D^−β − L) / L)² at fixed α, β (w = 1 unless weights)."""
     loss = np.asarray(loss, np.float64)
     cols = np.stack([np.exp(-alpha * log_n), np.exp(-beta * log_d), np.ones_like(loss)], axis=1) / loss[:, None]
+    target = np.ones_like(loss)
+    if weights is not None:  # bootstrap counts: a point drawn k times counts k times
+        sw = np.sqrt(np.asarray(weights, np.float64))
+        cols, target = cols * sw[:, None], target * sw
     norm = np.linalg.norm(cols, axis=0)  # unit columns: N^−α and D^−β differ by many orders
-    z, _ = optimize.nnls(cols / norm, np.ones_like(loss))
+    norm = np.where(norm > 0, norm, 1.0)
+    z, _ = optimize.nnls(cols / norm, target)
     z = z / norm
-    floor = DEAD_TERM_SHARE / cols.mean(axis=0)
+    mean = cols.mean(axis=0)
+    floor = np.where(mean > 0, DEAD_TERM_SHARE / np.where(mean > 0, mean, 1.0), 1.0)  # an underflowed term: any
     return np.log(np.maximum(z, floor))
 
 
-def varpro_starts(log_n, log_d, loss, grid: np.ndarray) -> np.ndarray:
+def varpro_starts(log_n, log_d, loss, grid: np.ndarray, weights=None) -> np.ndarray:
     """One start (a, b, e, α, β) per distinct (α, β) of `grid`, with a, b, e from `linear_coefficients`."""
     pairs = exponent_pairs(grid)
-    abe = np.array([linear_coefficients(log_n, log_d, loss, al, be) for al, be in pairs])
+    abe = np.array([linear_coefficients(log_n, log_d, loss, al, be, weights) for al, be in pairs])
     return np.concatenate([abe, pairs], axis=1)

@@ -1,11 +1,15 @@
 """Scoring: log-likelihoods under causal LMs and the minimal-pair metric arithmetic.
 
+- protocol: the peers' scoring protocols (cm2024, sims, zerospeech), one object each (numpy-free);
+- aggregate: a task's headline as a protocol aggregates it (ties, voices, groups);
+- identity: benchmark checksums, splits and the codebook check (a mismatch is refused);
 - metrics: pair outcomes, accuracy / macro / voice accuracy, bootstrap intervals (numpy only);
 - loglik: batched, length-sorted log-likelihood of token requests, shared-prompt scoring;
 - lm, encode: loading a model, pad/prefix choices, units and text → token ids;
 - benchmark: score a checkpoint on benchmark folders (`evaluate_checkpoint`);
 - heldout: test loss on a unit dataset's held-out split;
-- run_eval: evaluate a run folder and write run.json + the model card's model-index.
+- run_eval: evaluate a run folder into its run.json, scored as the caller's `RunScoring` says
+  (hf_slm.modes supplies one per mode; the model card is hub's, via an `on_saved` hook).
 
 Names are imported lazily so that the metric arithmetic never pays for importing torch.
 """
@@ -17,10 +21,11 @@ _EXPORTS = {
     "Request": "loglik", "SeqScore": "loglik", "score_requests": "loglik",
     "score_shared_context": "loglik",
     "LoadedLM": "lm", "load_lm": "lm", "prefix_ids": "lm",
-    "EvalOptions": "benchmark", "PairScores": "benchmark", "score_pairs": "benchmark",
+    "Protocol": "protocol", "PROTOCOLS": "protocol", "get_protocol": "protocol",
+    "EvalOptions": "benchmark", "PairScores": "benchmark", "score_pairs": "benchmark", "score_groups": "benchmark",
     "evaluate_task": "benchmark", "evaluate_checkpoint": "benchmark",
     "heldout_loss": "heldout",
-    "evaluate_run": "run_eval", "is_evaluated": "run_eval",
+    "evaluate_run": "run_eval", "is_evaluated": "run_eval", "RunScoring": "run_eval",
 }
 
 __all__ = sorted(_EXPORTS)

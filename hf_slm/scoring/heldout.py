@@ -24,7 +24,7 @@ def heldout_loss(lm: LoadedLM, split, options: EvalOptions | None = None,
         split = split.select(range(min(max_docs, len(split))))
     column = "units" if modality == "units" else "text"
     encoder = UnitEncoder(lm.tokenizer) if modality == "units" else TextEncoder(lm.tokenizer)
-    prefix = tuple(prefix_ids(lm.tokenizer, options.prefix))
+    prefix = tuple(prefix_ids(lm.tokenizer, options.heldout_prefix))
     eos = lm.tokenizer.eos_token_id
     limit = getattr(lm.model.config, "max_position_embeddings", None) or 10**9
     reqs = []
@@ -38,4 +38,4 @@ def heldout_loss(lm: LoadedLM, split, options: EvalOptions | None = None,
     scores = score_requests(lm.model, reqs, lm.pad_id, options.batch_size, options.progress)
     n = sum(s.n for s in scores)
     return {"value": sum(s.sum_nll for s in scores) / n, "n_tokens": n, "n_docs": len(reqs),
-            "modality": modality, "prefix": options.prefix}
+            "modality": modality, "prefix": options.heldout_prefix}

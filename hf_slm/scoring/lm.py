@@ -22,6 +22,7 @@ from pathlib import Path
 from hf_slm.errors import ConfigError
 
 PREFIXES = ("auto", "bos", "eos", "none")
+DTYPES = ("float32", "bfloat16", "float16")  # --dtype names (torch attribute names)
 
 
 @dataclass
@@ -73,13 +74,18 @@ def default_device():
 
 
 def load_lm(model_id: str | os.PathLike, device=None, dtype=None, field: str = "--model") -> LoadedLM:
-    """A checkpoint folder or Hub id → model + tokenizer (bf16 on GPU, fp32 on CPU)."""
+    """A checkpoint folder or Hub id → model + tokenizer (default bf16 on GPU, fp32 on CPU; `dtype`:
+    a torch dtype or one of DTYPES). Log-softmax runs in float32 whatever the weights' dtype."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = torch.device(device) if device is not None else default_device()
     if dtype is None:
         dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    elif isinstance(dtype, str):
+        if dtype not in DTYPES:
+            raise ConfigError("--dtype", f"{dtype!r} is not one of {', '.join(DTYPES)}")
+        dtype = getattr(torch, dtype)
     source = str(model_id)
     local = Path(source).exists()
     if not local and (Path(source).is_absolute() or source.startswith(".")):

@@ -38,6 +38,13 @@ class SeqScore:
         return self.sum_nll / self.n if self.n else math.nan
 
 
+def unique(keys: list) -> tuple[list, list[int]]:
+    """Distinct keys (requests, groups) in first-seen order, and each key's index among them."""
+    index: dict = {}
+    where = [index.setdefault(k, len(index)) for k in keys]
+    return list(index), where
+
+
 def _batches(order: list[int], batch_size: int):
     for start in range(0, len(order), batch_size):
         yield order[start:start + batch_size]
@@ -68,45 +75,66 @@ def _cache_name(model) -> str:
 
 def score_requests(model, requests: Sequence[Request], pad_id: int, batch_size: int = 32,
                    progress: bool = False) -> list[SeqScore]:
-    """Sum NLL of every request's continuation (an empty context leaves its first token unscored)."""
+    """Sum NLL of every request's continuation (an empty context leaves its first token unscored).
+
+    Requests whose inputs (all tokens but the last) are equal run as one sequence and read their
+    own last target from it: the one-token candidates of one context (sWUGGY words after the start
+    token) cost one forward pass, as lm-evaluation-harness's one-token-continuation cache does.
+    `batch_size` counts distinct inputs.
+    """
     import torch
 
     device = next(model.parameters()).device
     full = [tuple(r.context) + tuple(r.continuation) for r in requests]
-    order = sorted(range(len(requests)), key=lambda i: (-len(full[i]), i))
+    inputs_of, where = unique([f[:-1] for f in full])
+    members: list[list[int]] = [[] for _ in inputs_of]
+    for i, u in enumerate(where):
+        members[u].append(i)
+    order = sorted(range(len(inputs_of)), key=lambda u: (-len(inputs_of[u]), u))
     out: list[SeqScore | None] = [None] * len(requests)
     bar = tqdm(total=len(requests), desc="scoring", disable=not progress, unit="seq")
     for batch in _batches(order, batch_size):
-        width = max(len(full[i]) - 1 for i in batch)
+        width = max(len(inputs_of[u]) for u in batch)
+        reqs = [i for u in batch for i in members[u]]
         if width <= 0:  # one-token sequences with no context: nothing to score
-            for i in batch:
+            for i in reqs:
                 out[i] = SeqScore(0.0, 0)
+            bar.update(len(reqs))
             continue
         inputs = torch.full((len(batch), width), pad_id, dtype=torch.long)
-        targets = torch.zeros((len(batch), width), dtype=torch.long)
         attn = torch.zeros((len(batch), width), dtype=torch.long)
-        scored = torch.zeros((len(batch), width), dtype=torch.bool)
-        for row, i in enumerate(batch):
-            seq = torch.tensor(full[i], dtype=torch.long)
-            m = len(seq) - 1
-            inputs[row, :m], targets[row, :m], attn[row, :m] = seq[:-1], seq[1:], 1
-            scored[row, max(len(requests[i].context) - 1, 0):m] = True
+        for row, u in enumerate(batch):
+            m = len(inputs_of[u])
+            if m:
+                inputs[row, :m], attn[row, :m] = torch.tensor(inputs_of[u], dtype=torch.long), 1
+        # (row, position, target, request) of every scored token; position p predicts full[p + 1]
+        rows, pos, tgt, owner = [], [], [], []
+        for row, u in enumerate(batch):
+            for i in members[u]:
+                lo, hi = max(len(requests[i].context) - 1, 0), len(full[i]) - 1
+                rows += [row] * (hi - lo)
+                pos += range(lo, hi)
+                tgt += full[i][lo + 1:hi + 1]
+                owner += [i] * (hi - lo)
         # the LM head only runs from the first scored position on (it is most of a tiny model)
-        first = int(scored.any(dim=0).nonzero()[0])
+        first = min(pos) if pos else width - 1
         kwargs = {"logits_to_keep": width - first} if _keeps_logits(model) else {}
         start = first if kwargs else 0
-        scored, targets = scored[:, start:], targets[:, start:]
+        local = {i: k for k, i in enumerate(reqs)}
         with torch.inference_mode():
             logits = model(input_ids=inputs.to(device), attention_mask=attn.to(device), **kwargs).logits
-            scored = scored.to(device)
-            nll = _token_nll(logits[scored], targets.to(device)[scored])
-            rows = torch.arange(len(batch), device=device).unsqueeze(1).expand_as(scored)[scored]
-            sums = torch.zeros(len(batch), dtype=torch.float64, device=device)
-            sums.index_add_(0, rows, nll.double())
-            counts = scored.sum(dim=1)
-        for row, i in enumerate(batch):
-            out[i] = SeqScore(float(sums[row]), int(counts[row]))
-        bar.update(len(batch))
+            sums = torch.zeros(len(reqs), dtype=torch.float64, device=device)
+            counts = torch.zeros(len(reqs), dtype=torch.long)
+            if pos:
+                r_t = torch.tensor(rows, device=device)
+                p_t = torch.tensor(pos, device=device) - start
+                nll = _token_nll(logits[r_t, p_t], torch.tensor(tgt, device=device))
+                o_t = torch.tensor([local[i] for i in owner])
+                sums.index_add_(0, o_t.to(device), nll.double())
+                counts.index_add_(0, o_t, torch.ones_like(o_t))
+        for k, i in enumerate(reqs):
+            out[i] = SeqScore(float(sums[k]), int(counts[k]))
+        bar.update(len(reqs))
     bar.close()
     return out  # type: ignore[return-value]
 
@@ -118,13 +146,15 @@ MIN_SHARED_CONTEXT = 2
 
 
 def score_shared_context(model, groups: Sequence[tuple[Sequence[int], Sequence[Sequence[int]]]],
-                         pad_id: int, batch_size: int = 32, progress: bool = False
-                         ) -> list[list[SeqScore]]:
+                         pad_id: int, batch_size: int = 32, progress: bool = False,
+                         score_context: bool = False) -> list[list[SeqScore]]:
     """[(context, [continuation, ...]), ...] → per group, one SeqScore per continuation.
 
     Each context (non-empty) of at least MIN_SHARED_CONTEXT tokens runs once; shorter ones are
     scored with every continuation by `score_requests`. Equal, up to float rounding, to scoring
     every Request(context, continuation) with `score_requests`. `batch_size` counts groups.
+    With `score_context`, each score covers the whole sequence (every context token after the first,
+    then the continuation): Request((), context + continuation), the context's share computed once.
     """
     if any(len(ctx) == 0 for ctx, _ in groups):
         raise ValueError("shared-context scoring needs a non-empty context (use a prefix token)")
@@ -132,19 +162,23 @@ def score_shared_context(model, groups: Sequence[tuple[Sequence[int], Sequence[S
     cached = [g for g, (ctx, _) in enumerate(groups) if len(ctx) >= MIN_SHARED_CONTEXT]
     out: list[list[SeqScore]] = [[] for _ in groups]
     if short:
-        reqs = [(g, Request(tuple(groups[g][0]), tuple(c))) for g in short for c in groups[g][1]]
+        split = (lambda ctx, c: Request((), tuple(ctx) + tuple(c))) if score_context else (
+            lambda ctx, c: Request(tuple(ctx), tuple(c)))
+        reqs = [(g, split(groups[g][0], c)) for g in short for c in groups[g][1]]
         per_group = max(len(groups[g][1]) for g in short)
-        for (g, _), sc in zip(reqs, score_requests(model, [r for _, r in reqs], pad_id,
-                                                    batch_size * max(per_group, 1), progress)):
-            out[g].append(sc)
+        uniq, where = unique([r for _, r in reqs])  # a candidate met twice (another voice) runs once
+        res = score_requests(model, uniq, pad_id, batch_size * max(per_group, 1), progress)
+        for (g, _), i in zip(reqs, where):
+            out[g].append(res[i])
     if cached:
         for g, sc in zip(cached, _score_with_cache(model, [groups[g] for g in cached], pad_id, batch_size,
-                                                   progress)):
+                                                   progress, score_context)):
             out[g] = sc
     return out
 
 
-def _score_with_cache(model, groups, pad_id: int, batch_size: int, progress: bool) -> list[list[SeqScore]]:
+def _score_with_cache(model, groups, pad_id: int, batch_size: int, progress: bool,
+                      score_context: bool = False) -> list[list[SeqScore]]:
     """score_shared_context for contexts run once: their KV cache is repeated per continuation."""
     import torch
 
@@ -165,9 +199,10 @@ def _score_with_cache(model, groups, pad_id: int, batch_size: int, progress: boo
         # one row per (group, continuation); rep[r] = the context row it continues
         rep = [row for row, cs in enumerate(conts) for _ in cs]
         flat = [c for cs in conts for c in cs]
-        # logits only where a context ends (each predicts its continuations' first token)
+        # logits only where a context ends (each predicts its continuations' first token), unless
+        # the context's own tokens are scored too
         ends, where = torch.unique(clen - 1, return_inverse=True)
-        kwargs = {"logits_to_keep": ends.to(device)} if _keeps_logits(model) else {}
+        kwargs = {"logits_to_keep": ends.to(device)} if _keeps_logits(model) and not score_context else {}
         pick = where if kwargs else clen - 1
         with torch.inference_mode():
             res = model(input_ids=ctx_ids.to(device), attention_mask=ctx_mask.to(device),
@@ -178,6 +213,13 @@ def _score_with_cache(model, groups, pad_id: int, batch_size: int, progress: boo
             first = _token_nll(last[rep_t.to(device)], first_targets).double()
             first = torch.where(torch.tensor([len(c) > 0 for c in flat], device=device), first, 0.0)
             sums, counts = first, torch.tensor([min(len(c), 1) for c in flat])
+            if score_context and cw > 1:  # every context token after the first, once per group
+                cmask = ctx_mask[:, 1:].bool().to(device)
+                cnll = _token_nll(res.logits[:, :-1][cmask], ctx_ids[:, 1:].to(device)[cmask]).double()
+                crow = torch.arange(len(batch), device=device).unsqueeze(1).expand_as(cmask)[cmask]
+                csum = torch.zeros(len(batch), dtype=torch.float64, device=device).index_add_(0, crow, cnll)
+                sums = sums + csum[rep_t.to(device)]
+                counts = counts + (clen - 1)[rep_t]
             ew = max((len(c) - 1 for c in flat), default=0)
             if ew > 0:
                 cache_name = _cache_name(model)

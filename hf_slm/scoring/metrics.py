@@ -10,8 +10,11 @@ model that cannot tell the candidates apart sits at chance, never above it).
 - voice_accuracy: with several voices per pair (the same item spoken by each voice), an item
   counts only if every voice is right: its outcome is the minimum over its voices.
 
-Confidence intervals: a seeded percentile bootstrap over pairs (stratified by group for the macro
-figure so every group stays present, and over items for the voice figure).
+Confidence intervals: a seeded percentile bootstrap whose unit is what was sampled independently.
+Without voices that is the pair. With several voices, the voicings of one item are not independent
+draws (they share the sentence), so the unit is the item: a drawn item brings all its voicings, for
+the accuracy, the macro accuracy and the voice figure alike. The macro figure is stratified by group
+(each phenomenon is resampled within itself, so every group stays present with its own size).
 """
 
 from __future__ import annotations
@@ -80,13 +83,33 @@ def bootstrap_macro(outcomes: np.ndarray, group_codes: np.ndarray, n_boot: int,
     return np.mean(per_group, axis=0)
 
 
+def bootstrap_clustered(outcomes: np.ndarray, cluster_codes: np.ndarray, n_boot: int, rng: np.random.Generator,
+                        group_codes: np.ndarray | None = None) -> np.ndarray:
+    """Bootstrap accuracies resampling whole clusters (an item's voicings together); with `group_codes`,
+    macro accuracies with clusters resampled within each group (stratified). A cluster lies in one group
+    (clusters are formed per (group, item) when groups are given)."""
+    groups = np.zeros(len(outcomes), np.int64) if group_codes is None else group_codes
+    pairs = groups * (cluster_codes.max() + 1) + cluster_codes
+    uniq, inverse = np.unique(pairs, return_inverse=True)
+    sums = np.bincount(inverse, weights=outcomes)
+    sizes = np.bincount(inverse).astype(np.float64)
+    cluster_group = uniq // (cluster_codes.max() + 1)
+    per_group = []
+    for g in np.unique(cluster_group):
+        members = np.flatnonzero(cluster_group == g)
+        draw = members[rng.integers(0, members.size, size=(n_boot, members.size))]
+        per_group.append(sums[draw].sum(axis=1) / sizes[draw].sum(axis=1))
+    return np.mean(per_group, axis=0)
+
+
 def pair_metrics(positive_scores, negative_scores, groups=None, voices=None, items=None, *,
                  n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE,
                  seed: int = 0) -> dict:
     """Every minimal-pair figure with its bootstrap interval; see the module docstring.
 
     `groups`: a label per pair (phenomenon); `voices`: a voice per pair; `items`: the key shared by
-    the voicings of one item (needed for voice_accuracy whenever voices are given).
+    the voicings of one item (needed for voice_accuracy whenever voices are given; with items, every
+    interval resamples items, not pairs).
     """
     outcomes = pair_outcomes(positive_scores, negative_scores)
     n = len(outcomes)
@@ -98,13 +121,18 @@ def pair_metrics(positive_scores, negative_scores, groups=None, voices=None, ite
     acc = float(outcomes.mean())
     out: dict = {"n": n, "accuracy": acc, "ties": int(np.sum(outcomes == 0.5)),
                  "confidence": confidence, "n_boot": n_boot, "seed": seed}
-    out["accuracy_ci"] = list(_interval(bootstrap_mean(outcomes, n_boot, rng), confidence))
+    item_codes = _codes(items, n, "items")[1] if items is not None else None
+    boot = (bootstrap_mean(outcomes, n_boot, rng) if item_codes is None
+            else bootstrap_clustered(outcomes, item_codes, n_boot, rng))
+    out["accuracy_ci"] = list(_interval(boot, confidence))
+    out["resampling_unit"] = "pair" if item_codes is None else "item"
 
     if groups is not None:
         names, codes = _codes(groups, n, "groups")
         out["macro_accuracy"] = macro_accuracy(outcomes, codes)
-        out["macro_accuracy_ci"] = list(_interval(bootstrap_macro(outcomes, codes, n_boot, rng),
-                                                  confidence))
+        boot = (bootstrap_macro(outcomes, codes, n_boot, rng) if item_codes is None
+                else bootstrap_clustered(outcomes, item_codes, n_boot, rng, codes))
+        out["macro_accuracy_ci"] = list(_interval(boot, confidence))
         out["per_group"] = {name: {"accuracy": float(outcomes[codes == g].mean()),
                                    "n": int(np.sum(codes == g))}
                             for g, name in enumerate(names)}
@@ -113,7 +141,6 @@ def pair_metrics(positive_scores, negative_scores, groups=None, voices=None, ite
         if items is None:
             raise ValueError("voice accuracy needs `items` (the key shared by the voicings of a pair)")
         voice_names, voice_codes = _codes(voices, n, "voices")
-        _, item_codes = _codes(items, n, "items")
         per_item = item_outcomes(outcomes, item_codes)
         out["per_voice"] = {name: {"accuracy": float(outcomes[voice_codes == v].mean()),
                                    "n": int(np.sum(voice_codes == v))}

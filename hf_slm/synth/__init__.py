@@ -3,7 +3,7 @@ seeded story generator, spoken story datasets, spoken benchmarks, official-relea
 
 Entry points: `build_stories.synth_stories(StoriesConfig(...))`,
 `build_benchmarks.synth_benchmarks(BenchmarkConfig(...))`, `official.load_official(...)`,
-`tts.synthesize(text, voice)` / `tts.synthesize_many([(text, voice)], workers=...)`.
+`speak.synthesize(text, voice)` / `speak.synthesize_many([(text, voice)], workers=...)`.
 Everything that uses multiprocessing (spawned zygotes) needs the usual
 `if __name__ == "__main__":` guard in a script that calls it.
 """

@@ -3,27 +3,26 @@
 BENCH/sblimp, BENCH/ssc, BENCH/tsc, BENCH/swuggy: every minimal pair (and word pair) is voiced by
 every voice; a cloze question by one voice (alternating). Every utterance is synthesized as the
 first utterance of a fresh engine state (FreshPool), so the two candidates differ only by their
-text and a shared prompt is one recording used with both endings. With a codebook the audio
-folders are turned into unit folders (hf_slm.units.benchmark) and the audio is dropped.
+text and a shared prompt is one recording used with both endings. Synthesis writes the audio
+form; the unit form is the unit stage applied to it (hf_slm.units.benchmark, chained by the CLI's
+`--codebook` and by the demo).
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hf_slm.atomic import write_json, write_text
 from hf_slm.errors import ConfigError, require
-from hf_slm.synth.tts import DEFAULT_VOICES
+from hf_slm.synth.utterance import DEFAULT_VOICES
+from hf_slm.tasks import TASKS
 
 
 @dataclass
 class BenchmarkConfig:
     out: str
-    tasks: list[str] = field(default_factory=lambda: ["sblimp", "ssc", "tsc", "swuggy"])
+    tasks: list[str] = field(default_factory=lambda: list(TASKS))
     pairs_per_phenomenon: int = 40
     cloze_questions: int = 200
     words: int = 200
@@ -33,7 +32,6 @@ class BenchmarkConfig:
     rate: int | None = None
     workers: int = 1
     seed: int = 0
-    codebook: str | None = None
     quiet: bool = False
 
 
@@ -124,59 +122,27 @@ def _rows(task: str, questions, audio) -> tuple[list[dict], list[tuple[str, str]
     return rows, missing
 
 
-def _write_task(folder: Path, task: str, rows: list[dict], cfg, unit: bool) -> None:
-    from collections import Counter
+def _write_task(folder: Path, task: str, rows: list[dict], cfg, skips) -> None:
+    from hf_slm.dataset_format.benchmark import write_task
 
-    from hf_slm.synth.schema import write_benchmark
-
-    write_benchmark(folder, rows, audio=not unit)
-    groups = dict(Counter(r["group"] for r in rows))
-    meta = {"task": task, "form": "units" if unit else "audio", "rows": len(rows),
-            "groups": groups, "voices": list(cfg.voices), "tts": cfg.tts, "seed": cfg.seed,
-            "heldout_checked_against": cfg.exclude_from}
-    write_json(folder / "meta.json", meta)
-    lines = "\n".join(f"| {g} | {n} |" for g, n in sorted(groups.items()))
-    write_text(folder / "README.md", f"""---
-pretty_name: hf-slm {task}
-tags: [speech, benchmark, hf-slm]
-configs:
-- config_name: default
-  data_files:
-  - split: test
-    path: data/test-*.parquet
----
-# {task} (spoken, {'units' if unit else 'audio'})
-
-Made by `hf-slm synth benchmarks` with {cfg.tts} voices {', '.join(cfg.voices)} (seed {cfg.seed}).
-A model is right when it scores `positive` above `negative` (after `prompt` for cloze tasks).
-
-| group | questions |
-|---|---|
-{lines}
-""")
+    write_task(folder, task, rows, "audio", {"voices": list(cfg.voices), "tts": cfg.tts, "seed": cfg.seed,
+                                              "heldout_checked_against": cfg.exclude_from}, skips.entries())
 
 
 def check_config(cfg: BenchmarkConfig) -> None:
     from hf_slm.synth.tts import check_tts
 
     require(bool(cfg.tasks), "--tasks", "give at least one task")
-    require(cfg.codebook is None or Path(cfg.codebook).is_file(), "--codebook",
-            f"{cfg.codebook} is not a file")
     require(cfg.exclude_from is None or Path(cfg.exclude_from).exists(), "--exclude-from",
             f"{cfg.exclude_from} does not exist")
     check_tts(cfg.tts, cfg.voices)
 
 
 def synth_benchmarks(cfg: BenchmarkConfig) -> dict[str, Path]:
-    """Write BENCH/<task>/ for each task; returns {task: folder}. Reruns rewrite whole tasks."""
+    """Write BENCH/<task>/ (audio form) for each task; returns {task: folder}. Reruns rewrite whole tasks."""
     from hf_slm.skips import SkipLog
 
     check_config(cfg)
-    pipeline = None
-    if cfg.codebook:
-        from hf_slm.units.pipeline import UnitPipeline
-
-        pipeline = UnitPipeline.from_codebook(cfg.codebook)
     plan = plan_questions(cfg)
     audio = _voice_all(cfg, plan)
     out, folders = Path(cfg.out), {}
@@ -186,32 +152,8 @@ def synth_benchmarks(cfg: BenchmarkConfig) -> dict[str, Path]:
         skips = SkipLog(folder / "skips.jsonl")
         for qid, role in missing:
             skips.add(qid, "synthesis_failed", role=role)
-        if pipeline is None:
-            _write_task(folder, task, rows, cfg, unit=False)
-        else:
-            from hf_slm.units.benchmark import benchmark_to_units
-
-            tmp = Path(tempfile.mkdtemp(prefix=f".{task}-audio.", dir=out))
-            try:
-                _write_task(tmp, task, rows, cfg, unit=False)
-                benchmark_to_units(tmp, folder, pipeline)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-            from hf_slm.synth.schema import load_benchmark
-
-            _write_meta_only(folder, task, load_benchmark(folder), cfg)
+        _write_task(folder, task, rows, cfg, skips)
         folders[task] = folder
         if not cfg.quiet:
             print(f"synth benchmarks: {task}: {len(rows)} questions -> {folder}", file=sys.stderr)
     return folders
-
-
-def _write_meta_only(folder: Path, task: str, ds, cfg) -> None:
-    rows = [{"group": g} for g in ds["group"]]
-    groups = {}
-    for r in rows:
-        groups[r["group"]] = groups.get(r["group"], 0) + 1
-    write_json(folder / "meta.json", {"task": task, "form": "units", "rows": len(rows),
-                                      "groups": groups, "voices": list(cfg.voices), "tts": cfg.tts,
-                                      "seed": cfg.seed, "codebook": cfg.codebook,
-                                      "heldout_checked_against": cfg.exclude_from})

@@ -1,9 +1,8 @@
-"""`hf-slm synth stories`: text → 16 kHz speech + word alignments → a Hub-shaped dataset folder.
+"""`hf-slm synth stories`: text → 16 kHz speech + word alignments → a Hub-shaped audio dataset folder.
 
-Audio form (default): columns id, audio (FLAC bytes), text, speaker, word_times (seconds),
-duration — what `hf-slm units extract` reads. Unit form (`codebook=`): the unit stage's
-UnitPipeline runs on each waveform here and the audio is never kept; the folder is then a unit
-dataset (meta.json, tokenizer/, card) that `load_unit_dataset` opens.
+Columns id, audio (FLAC bytes), text, speaker, word_times (seconds), duration — what
+`hf-slm units extract` reads (the CLI's `--codebook` chains the two; synthesis itself only
+writes audio). The folder follows hf_slm.dataset_format (kind "audio").
 
 Resumable: shard i holds stories i*S .. i*S+S-1 and is written whole (atomically) to
 `data/.parts/`; a rerun skips finished parts, so a killed job ends with no missing or duplicate
@@ -17,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hf_slm.atomic import read_json, write_json
+from hf_slm.dataset_format import shard_name, write_parquet
 from hf_slm.errors import ConfigError, require
-from hf_slm.synth.tts import DEFAULT_VOICES
+from hf_slm.synth.utterance import DEFAULT_VOICES
 
 PARTS = "data/.parts"
 STATE = ".synth_state.json"
@@ -39,13 +39,13 @@ class StoriesConfig:
     workers: int = 1
     shard_size: int = 100
     max_chars: int = 6000  # longer texts are skipped (logged), not truncated
-    codebook: str | None = None  # straight to units through hf_slm.units.pipeline
     quiet: bool = False
 
     def fingerprint(self) -> dict:
         keep = ("source", "num_stories", "hours", "seed", "start", "voices", "tts", "rate",
-                "shard_size", "max_chars", "codebook")
-        return {k: v for k, v in asdict(self).items() if k in keep}
+                "shard_size", "max_chars")
+        # "codebook": None keeps the resume check equal to folders made when synthesis wrote units too
+        return {**{k: v for k, v in asdict(self).items() if k in keep}, "codebook": None}
 
 
 def check_config(cfg: StoriesConfig) -> None:
@@ -61,8 +61,6 @@ def check_config(cfg: StoriesConfig) -> None:
     require(cfg.workers > 0, "--workers", "must be > 0")
     require(cfg.split.isidentifier() and "-" not in cfg.split, "--split",
             "must be a plain name such as train or test")
-    require(cfg.codebook is None or Path(cfg.codebook).is_file(), "--codebook",
-            f"{cfg.codebook} is not a file")
     check_source(cfg.source)
     check_tts(cfg.tts, cfg.voices)
     state = Path(cfg.out) / STATE
@@ -74,7 +72,7 @@ def check_config(cfg: StoriesConfig) -> None:
 
 
 def _story_task(engine, item):
-    sid, text, voice, keep_wave = item
+    sid, text, voice = item[:3]  # (benchmarks/bench_synth.py still passes a 4th, unused field)
     text = " ".join(str(text).split())
     if not text:
         raise ValueError("empty text")
@@ -83,10 +81,7 @@ def _story_task(engine, item):
         raise ValueError("no speech produced")
     row = {"id": sid, "text": text, "speaker": voice, "duration": float(syn.duration),
            "word_times": [{"word": w, "start": s, "end": e} for w, s, e in syn.words]}
-    if keep_wave:
-        row["waveform"] = syn.waveform
-    else:
-        row["audio"] = syn.flac()
+    row["audio"] = syn.flac()
     return row
 
 
@@ -104,11 +99,6 @@ class StorySynthesis:
         check_config(cfg)
         self.cfg = cfg
         self.out = Path(cfg.out)
-        self.pipeline = None
-        if cfg.codebook:
-            from hf_slm.units.pipeline import UnitPipeline
-
-            self.pipeline = UnitPipeline.from_codebook(cfg.codebook)
 
     # --- shards -------------------------------------------------------------------------
     def _part(self, i: int) -> Path:
@@ -126,20 +116,6 @@ class StorySynthesis:
 
         return float(sum(pq.read_table(self._done_path(i), columns=["duration"]).column(
             "duration").to_pylist()))
-
-    def _features(self):
-        if self.pipeline is None:
-            return story_features()
-        from hf_slm.units.dataset import unit_features
-
-        return unit_features()
-
-    def _to_row(self, row: dict) -> dict:
-        if self.pipeline is None:
-            return row
-        wave = row.pop("waveform")
-        units, durations, words = self.pipeline.units_with_words(wave, 16000, row.pop("word_times"))
-        return {**row, "units": units.tolist(), "durations": durations.tolist(), "words": words}
 
     def run(self) -> dict:
         from tqdm.auto import tqdm
@@ -188,7 +164,7 @@ class StorySynthesis:
     def _synth_shard(self, pool, shard: int, batch, skips, skipped) -> float:
         from hf_slm.synth.fresh import Failed
 
-        cfg, keep_wave = self.cfg, self.pipeline is not None
+        cfg = self.cfg
         items, rows = [], []
         for k, (sid, text) in enumerate(batch):
             voice = cfg.voices[(cfg.start + shard * cfg.shard_size + k) % len(cfg.voices)]
@@ -196,21 +172,19 @@ class StorySynthesis:
                 if sid not in skipped:
                     skips.add(sid, "too_long", chars=len(text))
                 continue
-            items.append((sid, text, voice, keep_wave))
+            items.append((sid, text, voice))
         for item, res in zip(items, pool.imap(_story_task, items)):
             if isinstance(res, Failed):
                 if item[0] not in skipped:
                     skips.add(item[0], "synthesis_failed", detail=res.reason)
                 continue
-            rows.append(self._to_row(res))
-        _write_parquet(self._part(shard), rows, self._features())
+            rows.append(res)
+        write_parquet(self._part(shard), rows, story_features())
         return float(sum(r["duration"] for r in rows))
 
     # --- the finished folder ------------------------------------------------------------
     def _finalize(self, n_shards: int, seconds: float, skips) -> dict:
         import pyarrow.parquet as pq
-
-        from hf_slm.units.dataset import shard_name
 
         cfg = self.cfg
         for i in range(n_shards):
@@ -222,33 +196,19 @@ class StorySynthesis:
         counts = {}
         for path in sorted((self.out / "data").glob("*-*-of-*.parquet")):
             split = path.name.split("-", 1)[0]
-            t = pq.read_table(path, columns=["duration"] + (["units"] if self.pipeline else []))
-            c = counts.setdefault(split, {"rows": 0, "seconds": 0.0, "shards": 0, "units": 0})
+            t = pq.read_table(path, columns=["duration"])
+            c = counts.setdefault(split, {"rows": 0, "seconds": 0.0, "shards": 0})
             c["rows"] += t.num_rows
             c["seconds"] += float(sum(t.column("duration").to_pylist()))
             c["shards"] += 1
-            if self.pipeline is not None:
-                c["units"] += sum(len(u) for u in t.column("units").to_pylist())
         from hf_slm.synth.card import write_stories_meta
 
-        meta = write_stories_meta(self.out, cfg, counts, skips, self.pipeline)
+        meta = write_stories_meta(self.out, cfg, counts, skips)
         if not cfg.quiet:
             c = counts[cfg.split]
             print(f"synth stories: {c['rows']} stories, {c['seconds'] / 3600:.3f} h in split "
                   f"{cfg.split}, {len(skips.entries())} skipped -> {self.out}", file=sys.stderr)
         return meta
-
-
-def _write_parquet(path: Path, rows: list[dict], features) -> None:
-    import pyarrow.parquet as pq
-    from datasets import Dataset
-
-    from hf_slm.atomic import atomic_path
-
-    ds = Dataset.from_list(rows, features=features) if rows else Dataset.from_dict(
-        {k: [] for k in features}, features=features)
-    with atomic_path(path) as tmp:  # the Arrow table keeps the features in its schema metadata
-        pq.write_table(ds.data.table, str(tmp))
 
 
 def synth_stories(cfg: StoriesConfig) -> dict:

@@ -50,21 +50,42 @@ def heldout_stories(n: int, seed: int, training: TrainingText, max_tries: int = 
 
 
 def make_cloze(n: int, seed: int, training: TrainingText) -> dict[str, list[dict]]:
-    """{"ssc": [...], "tsc": [...]}: rows {id, group, prompt, positive, negative}."""
+    """{"ssc": [...], "tsc": [...]}: rows {id, group, prompt, positive, negative}.
+
+    Both are length-counterbalanced (hf_slm.synth.balance): the right ending is the longer one in
+    half the questions, so a preference for short or long endings scores chance. sSC skips a story
+    that would tip the balance; tSC picks, among the endings it may use, one that keeps it.
+    """
+    from hf_slm.synth.balance import LengthBalance
+
     stories = heldout_stories(n * 3, seed, training)
-    ssc = [{"id": f"ssc-{s.id}", "group": s.plot, "prompt": s.prompt, "positive": s.ending,
-            "negative": s.wrong_ending} for s in stories[:n]]
+    # sSC also keeps good and bad outcomes level (±1): the right ending is the happy one for half the
+    # questions, so a preference for the happy (or the sad) endings' words scores chance
+    ssc, balance, outcome = [], LengthBalance(), 0
+    for s in stories:
+        if len(ssc) >= n:
+            break
+        step = 1 if s.good else -1
+        if abs(outcome + step) <= 1 and balance.take(s.ending, s.wrong_ending):
+            outcome += step
+            ssc.append({"id": f"ssc-{s.id}", "group": s.plot, "prompt": s.prompt, "positive": s.ending,
+                        "negative": s.wrong_ending})
     by_key = defaultdict(list)
     for s in stories:
         by_key[(s.plot, s.ending_kind, s.good)].append(s)
-    tsc = []
+    tsc, balance = [], LengthBalance()
     for s in stories:
         if len(tsc) >= n:
             break
         others = [o for o in by_key[(s.plot, s.ending_kind, s.good)]
                   if o is not s and not (o.entities & s.entities)]
-        if others:
-            o = others[len(tsc) % len(others)]
+        if not others:
+            continue
+        start = len(tsc) % len(others)  # spread the choice over the candidates, as before
+        ordered = others[start:] + others[:start]
+        o = next((o for o in ordered if balance.accepts(s.ending, o.ending)), None)
+        if o is not None:
+            balance.add(s.ending, o.ending)
             tsc.append({"id": f"tsc-{s.id}", "group": s.plot, "prompt": s.prompt,
                         "positive": s.ending, "negative": o.ending})
     return {"ssc": ssc, "tsc": tsc}

@@ -33,8 +33,8 @@ class VitsTTS:
         try:
             from transformers import AutoTokenizer, VitsModel
 
-            self.model = VitsModel.from_pretrained(model).eval()
-            self.tokenizer = AutoTokenizer.from_pretrained(model)
+            self.model = VitsModel.from_pretrained(model, trust_remote_code=False).eval()
+            self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=False)
         except Exception as e:  # offline, no weights
             raise ConfigError("--tts", f"cannot load VITS model {model!r} ({type(e).__name__}); "
                                        "go online once or use --tts espeak") from None
@@ -46,7 +46,7 @@ class VitsTTS:
     def synthesize(self, text: str, voice: str):
         import torch
 
-        from hf_slm.synth.tts import SAMPLE_RATE, Synthesis, resample
+        from hf_slm.synth.utterance import SAMPLE_RATE, Synthesis, resample
 
         torch.manual_seed(self.seed)  # VITS samples its durations and noise
         with torch.no_grad():
@@ -74,7 +74,7 @@ class KokoroTTS:
         pass
 
     def synthesize(self, text: str, voice: str):
-        from hf_slm.synth.tts import SAMPLE_RATE, Synthesis, resample
+        from hf_slm.synth.utterance import SAMPLE_RATE, Synthesis, resample
 
         waves, words, offset = [], [], 0.0
         for result in self.pipeline(text, voice=voice or "af_heart"):

@@ -1,4 +1,4 @@
-"""Loaders for the official spoken benchmark releases, mapped into hf_slm.synth.schema (audio form).
+"""Loaders for the official spoken benchmark releases, in the hf_slm.dataset_format.benchmark schema (audio).
 
 - ZeroSpeech 2021 sBLIMP (`sLM21-dataset/syntactic/{dev,test}`): `gold.csv` (columns filename,
   type, subtype, correct, id, voice[, transcription]) + `{filename}.wav`; the two files of a pair
@@ -18,9 +18,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from hf_slm.dataset_format.benchmark import write_task
 from hf_slm.errors import ConfigError
 from hf_slm.skips import SkipLog
-from hf_slm.synth.schema import write_benchmark
 
 _CLOZE_FILE = re.compile(r"^(?P<id>.+?)[_-](?P<side>correct|incorrect)\.(wav|flac)$", re.I)
 
@@ -138,7 +138,8 @@ def load_official(kind: str, src: str, out: str, limit: int | None = None,
     for task, load in tasks.items():
         skips = SkipLog(out_p / task / "skips.jsonl")
         rows = load(skips)
-        write_benchmark(out_p / task, rows, audio=True)
+        write_task(out_p / task, task, rows, "audio", {"source": f"{kind}: {src}", "limit": limit},
+                   skips.entries())
         folders[task] = out_p / task
         if not quiet:
             print(f"load-official: {task}: {len(rows)} pairs -> {out_p / task}", file=sys.stderr)

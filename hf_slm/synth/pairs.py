@@ -5,6 +5,11 @@ words. The contrasts are chosen to be learnable from a few hours of the generate
 is/are and was/were agreement are acoustically salient and frequent in the stories (codas and
 dialogue use is/are, narration was/were); the others follow BLiMP's paradigms (determiner-noun,
 anaphor, argument structure, irregular forms, NPI licensing, quantifiers, islands).
+
+No phenomenon may be decided by length: where the error changes a word's length (a licensor
+dropped, an overregularised "-ed"), half the pairs of the phenomenon make the grammatical member
+the longer one and half the shorter one (hf_slm.scoring.null measures it). Contrasts whose two
+forms sound the same in the TTS ("puppies"/"puppys") are not used.
 """
 
 from __future__ import annotations
@@ -65,46 +70,80 @@ def anaphor_agreement(r):
 
 
 def argument_structure(r):
-    good, bad = r.choice([("found", "slept"), ("took", "laughed"), ("held", "smiled"),
-                          ("dropped", "cried"), ("liked", "jumped")])
+    # transitive vs intransitive verbs: the transitive one is longer in one pair, shorter in
+    # one, and of the same length in the rest, so length does not decide
+    good, bad = r.choice([("wanted", "slept"), ("dropped", "cried"), ("took", "laughed"),
+                          ("held", "smiled"), ("found", "waited")])
     t = f"{_name(r)} {{}} the {r.choice(COLORS)} {r.choice(sorted(OBJECTS))}."
     return t.format(good), t.format(bad)
 
 
-_IRREGULAR_PLURALS = {"mouse": ("mice", "mouses"), "fox": ("foxes", "foxs"),
-                      "puppy": ("puppies", "puppys"), "bunny": ("bunnies", "bunnys")}
+# (grammatical, overregularised) plurals: the two sound different, and the grammatical one is
+# the shorter for one noun and the longer for the other
+_IRREGULAR_PLURALS = {"mouse": ("mice", "mouses"), "fox": ("foxes", "foxs")}
+# past participles after "had": the grammatical form is (mostly) the longer one, against the
+# simple-past pairs where the overregularised form is
+_PARTICIPLES = {"go": ("gone", "went"), "eat": ("eaten", "ate"), "see": ("seen", "saw"),
+                "take": ("taken", "took"), "give": ("given", "gave"), "fly": ("flown", "flew")}
+
+
+def _irregular_rest(r, verb: str, place: str) -> str:
+    return {"go": f"to the {place}", "run": f"to the {place}", "come": f"to the {place}",
+            "sit": f"in the {place}", "fly": f"over the {place}"}.get(
+        verb, f"the {r.choice(sorted(OBJECTS))} in the {place}")
 
 
 def irregular_forms(r):
     place = r.choice(PLACES)
-    if r.random() < 0.25:
+    u = r.random()
+    if u < 0.2:
         right, wrong = _IRREGULAR_PLURALS[r.choice(sorted(_IRREGULAR_PLURALS))]
         t = f"{_name(r)} saw two {{}} in the {place}."
         return t.format(right), t.format(wrong)
+    if u < 0.6:
+        verb = r.choice(sorted(_PARTICIPLES))
+        right, wrong = _PARTICIPLES[verb]
+        t = f"{_name(r)} had {{}} {_irregular_rest(r, verb, place)}."
+        return t.format(right), t.format(wrong)
     verb = r.choice(sorted(IRREGULAR_PAST))
     right, wrong = IRREGULAR_PAST[verb]
-    rest = {"go": f"to the {place}", "run": f"to the {place}", "come": f"to the {place}",
-            "sit": f"in the {place}", "fly": f"over the {place}"}.get(
-        verb, f"the {r.choice(sorted(OBJECTS))} in the {place}")
-    t = f"{_name(r)} {{}} {rest}."
+    t = f"{_name(r)} {{}} {_irregular_rest(r, verb, place)}."
     return t.format(right), t.format(wrong)
 
 
 def npi_licensing(r):
-    t = f"{_name(r)} did {{}}find any {OBJECTS[r.choice(sorted(OBJECTS))]} in the {r.choice(PLACES)}."
-    return t.format("not "), t.format("")
+    # "any" needs a licensor. Half the pairs drop "not" (the grammatical one is longer), half
+    # replace "Nobody" by "Everybody" (the grammatical one is shorter).
+    things = OBJECTS[r.choice(sorted(OBJECTS))]
+    place = r.choice(PLACES)
+    if r.random() < 0.5:
+        t = f"{_name(r)} did {{}}find any {things} in the {place}."
+        return t.format("not "), t.format("")
+    t = f"{{}} found any {things} in the {place}."
+    return t.format("Nobody"), t.format("Everybody")
 
 
 def quantifiers(r):
+    # existential "there" takes a weak quantifier; half the pairs put a longer weak one against a
+    # shorter strong one, half the other way round
+    good, bad = r.choice([("a", "every"), ("another", "each")])
     t = f"There was {{}} {r.choice(TRAITS)} {r.choice(sorted(KINDS))} in the {r.choice(PLACES)}."
-    return t.format("a"), t.format("every")
+    return t.format(good), t.format(bad)
+
+
+# (transitive base, its past, motion base, its past): the grammatical question has the first
+# verb's base and the second's past, the island violation the other two, so which one is longer
+# depends on the verbs; two sets each way
+_ISLAND_VERBS = (("find", "found", "go", "went"), ("take", "took", "walk", "walked"),
+                 ("fix", "fixed", "run", "ran"), ("find", "found", "come", "came"))
 
 
 def island_effects(r):
     a = _name(r)
     b, place = _name(r, avoid=a), r.choice(PLACES)
-    return (f"What did {a} find before {b} went to the {place}?",
-            f"What did {a} go to the {place} before {b} found?")
+    v1, v1_past, v2, v2_past = r.choice(_ISLAND_VERBS)
+    return (f"What did {a} {v1} before {b} {v2_past} to the {place}?",
+            f"What did {a} {v2} to the {place} before {b} {v1_past}?")
 
 
 PHENOMENA = {
@@ -123,21 +162,24 @@ PHENOMENA = {
 
 def make_pairs(per_phenomenon: int, seed: int = 0, exclude=frozenset()) -> list[dict]:
     """[{group, positive, negative}]: distinct pairs per phenomenon, none whose sentences are in
-    `exclude` (normalised training sentences); deterministic for the seed."""
+    `exclude` (normalised training sentences), length-counterbalanced within each phenomenon
+    (hf_slm.synth.balance); deterministic for the seed."""
     import random
 
+    from hf_slm.synth.balance import LengthBalance
     from hf_slm.synth.textnorm import norm_sentence
 
     out = []
     for group, fn in PHENOMENA.items():
         r = random.Random(f"pairs:{seed}:{group}")
         seen: set[tuple[str, str]] = set()
+        balance = LengthBalance()  # the grammatical member is the longer one in half the pairs
         for _ in range(per_phenomenon * 50):
             if len(seen) >= per_phenomenon:
                 break
             good, bad = fn(r)
             if good == bad or (good, bad) in seen or norm_sentence(good) in exclude \
-                    or norm_sentence(bad) in exclude:
+                    or norm_sentence(bad) in exclude or not balance.take(good, bad):
                 continue
             seen.add((good, bad))
             out.append({"group": group, "positive": good, "negative": bad})

@@ -1,8 +1,10 @@
 """An sWUGGY-style lexical set: a word from the stories vs a pronounceable non-word.
 
-Non-words change one vowel (or vowel pair) of the word, keeping its length and syllable count,
-and are kept only if they are not a word of the stories' vocabulary, so the pair differs in
-lexicality, not in shape.
+Non-words change the vowel of the word's stressed syllable, keeping its length and syllable
+count, and are kept only if they are not a word of the stories' vocabulary, so the pair differs in
+lexicality, not in shape. Only the stressed vowel: an unstressed one is reduced to the same schwa
+whatever its letter, so "balloon"/"bolloon" or "garden"/"gardin" sound the same in the TTS (and a
+pair the units cannot tell apart is removed after the unit stage anyway).
 """
 
 from __future__ import annotations
@@ -32,15 +34,21 @@ def vocabulary() -> list[str]:
     return sorted(w for w in words if " " not in w and len(w) >= 3)
 
 
+# Words of the lexicon stressed on their second vowel group (every other word: on the first).
+_SECOND_STRESS = {"balloon", "balloons", "banana", "bananas", "excited"}
+
+
 def nonword(word: str, r: random.Random, known: set[str]) -> str | None:
-    # Single vowel letters not before r/w/y and not a final e: swapping those changes the sound
-    # (swapping "ea"/"ee" or an r-coloured vowel often gives a homophone: beach/beech, bird/burd).
-    spans = [m.span() for m in re.finditer(r"(?<![aeiou])[aeiou](?![aeiourwy])", word)
-             if m.end() < len(word) or len(word) <= 3]
-    if not spans:
+    # The stressed vowel group must be a single vowel letter not before r/w/y and not a final e:
+    # swapping "ea"/"ee" or an r-coloured vowel often gives a homophone (beach/beech, bird/burd).
+    groups = [m.span() for m in re.finditer(r"[aeiouy]+", word)]
+    stressed = 1 if word in _SECOND_STRESS else 0
+    if len(groups) <= stressed:
+        return None
+    a, b = groups[stressed]
+    if b - a != 1 or word[a] == "y" or word[b:b + 1] in ("r", "w", "y") or (b == len(word) and len(word) > 3):
         return None
     for _ in range(20):
-        a, b = r.choice(spans)
         cand = word[:a] + r.choice([v for v in _VOWELS if v != word[a:b]]) + word[b:]
         if cand not in known and cand != word:
             return cand
@@ -48,13 +56,18 @@ def nonword(word: str, r: random.Random, known: set[str]) -> str | None:
 
 
 def make_wuggy(n: int, seed: int = 0) -> list[dict]:
+    """Up to n distinct (word, non-word) pairs, cycling through the vocabulary (a word may come
+    back with another non-word, never with the same one)."""
     r = random.Random(f"wuggy:{seed}")
     words = vocabulary()
     known = set(words) | _COMMON
-    out = []
-    for i in range(n):
+    out, seen = [], set()
+    for i in range(n * 4):
+        if len(out) >= n:
+            break
         w = words[i % len(words)]
         nw = nonword(w, r, known)
-        if nw:
+        if nw and (w, nw) not in seen:
+            seen.add((w, nw))
             out.append({"group": "lexical", "positive": w, "negative": nw})
     return out

@@ -1,7 +1,7 @@
 """Model initialisation of a run: a LlamaForCausalLM of the scale, vocabulary from the data's tokenizer.
 
-Separate from the data step so another mode can start from a pretrained model instead (SIMS
-initialises from a text LM) by swapping this one function.
+The default model of a run: used when the run's mode sets none up itself (hf_slm.modes: a mode
+whose `setup_model` returns a model from a text LM, as SIMS and TWIST do, replaces this one).
 """
 
 from __future__ import annotations

@@ -9,15 +9,10 @@ user set explicitly wins, except where it would contradict the budget (then Conf
 from __future__ import annotations
 
 import math
-import os
 
 from hf_slm.errors import ConfigError
 from hf_slm.training.budget import Budget, warmup_steps
-
-
-def world_size() -> int:
-    """Processes of this launch (accelerate, torchrun and deepspeed all export WORLD_SIZE)."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
+from hf_slm.training.launch import launched_world as world_size  # noqa: F401  (the older name)
 
 
 def derive_training_values(train: dict, recipe, budget: Budget, world: int | None = None) -> dict:

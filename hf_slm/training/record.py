@@ -12,10 +12,11 @@ from hf_slm.runrecord import RUN_FILE, RunRecord
 IDENTITY = ("scale", "mode", "vocab_size", "context", "tokens_seen", "unique_tokens", "tokens_per_update", "seed")
 
 
-def planned_record(name, scale, mode, counts, config, budget, dataset, seed, recipe, extra) -> RunRecord:
+def planned_record(name, scale, mode, counts, config, budget, dataset, seed, recipe, extra,
+                   tokenization: str | None = None) -> RunRecord:
     flops_6nd, flops_attn = counts.flops(budget.tokens)
     return RunRecord(
-        name=name, scale=scale.name, mode=mode, status="running",
+        name=name, scale=scale.name, mode=mode, tokenization=tokenization, status="running",
         n_params=counts.n_params, n_params_total=counts.n_params_total,
         layers=scale.layers, dim=scale.dim, heads=scale.heads, vocab_size=config.vocab_size,
         context=budget.context, tokens_seen=budget.tokens, unique_tokens=budget.unique_tokens,
@@ -32,9 +33,11 @@ def existing_record(output_dir: str | Path) -> RunRecord | None:
 
 
 def check_same_run(old: RunRecord, new: RunRecord, output_dir) -> None:
-    """Resuming into a folder of another run (other K, scale, budget...) is a configuration error."""
-    for key in IDENTITY:
-        a, b = getattr(old, key), getattr(new, key)
-        if a != b:
-            raise ConfigError("--output_dir", f"{output_dir} holds a run with {key}={a}, this one has {key}={b}; "
-                                              "use a new --output_dir (or delete the old run)")
+    """Resuming, or skipping as completed, a folder of another run (other K, scale, budget...) is a
+    configuration error that names every field that differs."""
+    diffs = [key for key in IDENTITY if getattr(old, key) != getattr(new, key)]
+    if diffs:
+        held = ", ".join(f"{k}={getattr(old, k)}" for k in diffs)
+        this = ", ".join(f"{k}={getattr(new, k)}" for k in diffs)
+        raise ConfigError("--output_dir", f"{output_dir} holds a {old.status} run with {held}; this one has {this}; "
+                                          "use a new --output_dir (or delete the old run)")

@@ -13,10 +13,13 @@ Modules (one job each):
 - quantizer: Codebook (safetensors, encoder-checked), fit_kmeans; fit: codebooks from audio;
   twist: the TWIST/textlesslib pickle importer (only with trust_pickle=True);
 - dedup: run-length dedup and word-time → unit-span mapping;
-- sources, extract, merge, card, publish: `hf-slm units extract|merge` (sharded, resumable);
+- sources, reader, shard_plan, extract, merge, card, publish: `hf-slm units extract|merge` (sharded,
+  resumable; reader cuts long inputs into segments ID@START-END and decodes in DataLoader workers);
+  slurm: `units extract --emit slurm` (an array over shards plus a merge job);
 - unigram: SentencePiece unigram over units (`hf-slm units unigram`);
-- benchmark: audio benchmarks (hf_slm.synth.schema) → unit benchmarks;
-- vocab, tokenizer, dataset: the shared unit vocabulary, tokenizer and dataset layout.
+- benchmark: audio benchmarks (hf_slm.dataset_format.benchmark) → unit benchmarks;
+- vocab, tokenizer, dataset: the unit vocabulary, tokenizer and unit dataset loader (the folder
+  layout itself is hf_slm.dataset_format's).
 """
 
 

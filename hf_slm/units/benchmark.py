@@ -1,25 +1,45 @@
-"""Audio benchmarks → unit benchmarks (the schema of hf_slm.synth.schema), with one UnitPipeline.
+"""Audio benchmarks → unit benchmarks (schema: hf_slm.dataset_format.benchmark), with one UnitPipeline.
 
 Each row's prompt/positive/negative audio becomes units, and its word times become word spans
 over those units. A row whose audio is unusable is dropped whole (a pair missing one side cannot
-be scored) and logged to `skips.jsonl` in the output task folder.
+be scored) and logged to `skips.jsonl` in the output task folder, after the skips the audio
+folder already had (e.g. utterances synthesis could not voice); so is a row whose positive and
+negative become the same units (no right answer; meta `identical_units_removed` counts them). This is the unit stage applied to
+what synthesis or an official loader wrote; the CLI and the demo chain the two.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hf_slm.synth.schema import ROLES, load_benchmark, write_benchmark
+from hf_slm.dataset_format.benchmark import ROLES, load_benchmark, task_folders, write_task
+from hf_slm.dataset_format import META_FILE, read_meta
+
+IDENTICAL = "identical_units"  # the skip reason of a pair whose two candidates have the same units
+# Meta keys the unit form recomputes; everything else (voices, tts, seed, ...) carries over.
+_RECOUNTED = ("format", "schema_version", "task", "form", "rows", "groups", "stats", "tokenization")
+
+
+def _audio_skips(audio_task_dir: Path) -> list[dict]:
+    from hf_slm.skips import SkipLog
+
+    return SkipLog(audio_task_dir / "skips.jsonl").entries()
 
 
 def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pipeline) -> dict:
-    """Convert one task folder; returns {"rows": kept, "skipped": dropped}."""
+    """Convert one task folder (a whole new unit task folder); returns {"rows": kept, "skipped": dropped}."""
+    import json
+
+    from hf_slm.atomic import write_text
     from hf_slm.audio.io import load_audio
     from hf_slm.audio.validate import AudioError
     from hf_slm.skips import SkipLog
     from hf_slm.units.dedup import word_spans
 
-    out_task_dir = Path(out_task_dir)
+    audio_task_dir, out_task_dir = Path(audio_task_dir), Path(out_task_dir)
+    audio_meta = read_meta(audio_task_dir) if (audio_task_dir / META_FILE).exists() else {}
+    carried = _audio_skips(audio_task_dir)
+    write_text(out_task_dir / "skips.jsonl", "".join(json.dumps(s, default=str) + "\n" for s in carried))
     skips = SkipLog(out_task_dir / "skips.jsonl")
     min_s = pipeline.encoder.min_samples / pipeline.sample_rate
     rows, dropped = [], 0
@@ -41,5 +61,31 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
             dropped += 1
             continue
         rows.append(row)
-    write_benchmark(out_task_dir, rows)
-    return {"rows": len(rows), "skipped": dropped}
+    # A pair whose candidates are the same unit sequence has no right answer (every scorer ties):
+    # it is dropped here, logged, and counted in the meta.
+    same = [r for r in rows if r["positive"] == r["negative"]]
+    for r in same:
+        skips.add(r["id"], IDENTICAL, positive_text=r["positive_text"], negative_text=r["negative_text"])
+    rows = [r for r in rows if r["positive"] != r["negative"]]
+    task = audio_meta.get("task") or (rows[0]["task"] if rows else audio_task_dir.name)
+    info = {k: v for k, v in audio_meta.items() if k not in _RECOUNTED}
+    info["identical_units_removed"] = len(same)
+    # The codebook by its content (what scoring compares with the model's dataset), never a local path.
+    info["codebook"] = {"k": int(pipeline.k),
+                        "sha256": pipeline.codebook_sha256 or pipeline.codebook.content_sha256()}
+    write_task(out_task_dir, task, rows, "units", info, skips.entries())
+    return {"rows": len(rows), "skipped": dropped + len(same)}
+
+
+def benchmarks_to_units(audio_bench_dir: str | Path, out_bench_dir: str | Path, codebook: str,
+                        tasks=None, pipeline=None) -> dict[str, Path]:
+    """Every task folder of an audio benchmark folder (or only `tasks`) → OUT/<task> in unit form."""
+    from hf_slm.units.pipeline import UnitPipeline
+
+    pipeline = pipeline or UnitPipeline.from_codebook(codebook)
+    out = {}
+    for task, folder in task_folders(audio_bench_dir).items():
+        if tasks is None or task in tasks:
+            out[task] = Path(out_bench_dir) / task
+            benchmark_to_units(folder, out[task], pipeline)
+    return out

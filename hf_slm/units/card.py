@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hf_slm.atomic import write_text
+from hf_slm.dataset_format import card_text as _card_text
+from hf_slm.dataset_format import split_configs
+from hf_slm.dataset_format import write_card as _write_card
 
 
 def card_data(meta: dict, features=None):
@@ -23,8 +25,7 @@ def card_data(meta: dict, features=None):
     data = DatasetCardData(
         license=meta.get("license", "unknown"), pretty_name="hf-slm speech units",
         tags=["speech-units", "hf-slm", "audio"],
-        configs=[{"config_name": "default",
-                  "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in splits]}],
+        configs=split_configs(splits),
         hf_slm={"encoder": meta["encoder"],
                 "codebook": {"k": meta["codebook"]["k"], "sha256": meta["codebook"]["sha256"]},
                 "dedup": meta["dedup"], "stats": meta["stats"]},
@@ -37,9 +38,7 @@ def card_data(meta: dict, features=None):
     return data
 
 
-def card_text(meta: dict, title: str = "Speech units", features=None) -> str:
-    from huggingface_hub import DatasetCard
-
+def _body(meta: dict, title: str) -> str:
     enc, cb, st = meta["encoder"], meta["codebook"], meta["stats"]
     layer = f", layer {enc['layer']}" if enc.get("layer") is not None else ""
     rows = "\n".join(f"| {s} | {c['rows']} | {c['seconds'] / 3600:.3f} | {c['units']} | "
@@ -62,10 +61,12 @@ Columns: `id`, `units` (int16; unit k is token id k of `tokenizer/`), `durations
 deduplicated unit), `duration` (seconds), `speaker`, `text`, `words` (half-open unit-index spans).
 Open with `datasets.load_dataset("parquet", data_dir=...)` or `hf_slm.units.dataset.load_unit_dataset`.
 """
-    return str(DatasetCard(f"---\n{card_data(meta, features).to_yaml()}\n---\n{body}"))
+    return body
+
+
+def card_text(meta: dict, title: str = "Speech units", features=None) -> str:
+    return _card_text(card_data(meta, features), _body(meta, title))
 
 
 def write_card(folder: str | Path, meta: dict, title: str = "Speech units", features=None) -> Path:
-    path = Path(folder) / "README.md"
-    write_text(path, card_text(meta, title, features))
-    return path
+    return _write_card(folder, card_data(meta, features), _body(meta, title))

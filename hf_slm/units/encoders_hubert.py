@@ -8,7 +8,8 @@ Batching is exact (a file's features never depend on its batch):
   waveform's own frame count (valid convolutions never see the padding);
 - the transformer runs padded and length-sorted with the frame attention mask, which also zeroes
   padded frames before the positional convolution.
-Only the first `layer` transformer layers run; the features are that layer's output.
+Only the first `layer` transformer layers run; the features are that layer's output. A forward
+pass holds at most `batch_size` waveforms and `batch_seconds` of padded audio (long segments).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def _load_model(model, field: str = "--encoder-model"):
     if not isinstance(model, str):
         return model
     try:
-        return HubertModel.from_pretrained(model)
+        return HubertModel.from_pretrained(model, trust_remote_code=False)
     except (OSError, ValueError, EnvironmentError) as e:
         first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
         raise ConfigError(field, f"cannot load HuBERT {model!r} ({first}); pass a local model folder "
@@ -38,7 +39,7 @@ class HubertEncoder:
 
     def __init__(self, model=PAPER_MODEL, layer: int = PAPER_LAYER, sample_rate: int = 16000,
                  device=None, dtype=None, batch_size: int = 16, normalize: bool = False, id=None,
-                 frame_rate=None, **_ignored):
+                 frame_rate=None, batch_seconds: float = 320.0, **_ignored):
         import torch
 
         self.model_id = id if id is not None else (model if isinstance(model, str) else
@@ -63,6 +64,7 @@ class HubertEncoder:
         self.frame_rate = self.sample_rate / self.stride
         self.min_samples = self.receptive
         self.batch_size, self.normalize = int(batch_size), bool(normalize)
+        self.batch_samples = int(batch_seconds * self.sample_rate)  # padded audio per forward pass
         self._group_norm = net.config.feat_extract_norm == "group"
 
     def info(self) -> dict:
@@ -117,8 +119,19 @@ class HubertEncoder:
         out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(waveforms)
         order = sorted((i for i, w in enumerate(waveforms) if len(w) >= self.receptive),
                        key=lambda i: len(waveforms[i]), reverse=True)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start: start + self.batch_size]
+        for idx in self._batches(order, waveforms):
             for i, feats in zip(idx, self._batch([waveforms[i] for i in idx])):
                 out[i] = feats
         return out
+
+    def _batches(self, order, waveforms):
+        """Longest first, at most batch_size waveforms and batch_samples padded samples (always >= 1)."""
+        batch: list[int] = []
+        for i in order:
+            if batch and (len(batch) >= self.batch_size or
+                          (len(batch) + 1) * len(waveforms[batch[0]]) > self.batch_samples):
+                yield batch
+                batch = []
+            batch.append(i)
+        if batch:
+            yield batch

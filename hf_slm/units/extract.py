@@ -7,11 +7,16 @@ Parquet file exists: it is renamed into place only after its sidecar `.extract/<
 (rows, checksum, skips, statistics) is written, so a killed job leaves whole shards or none and a
 rerun of the same command redoes only the missing ones. When every shard is done, `merge` checks
 counts, ids and checksums and writes skips.jsonl, meta.json, tokenizer/ and the card README.md.
+
+Inputs longer than `max_segment_seconds` are streamed and cut at quiet points into rows with ids
+`ID@START-END` (hf_slm.units.reader), so memory does not grow with a file's length; shorter
+inputs give one row with their own id, exactly as before. Decoding can run in `num_workers`
+DataLoader workers beside the encoder; encoder batches hold at most `batch_size * 4` waveforms or
+`batch_seconds` of audio. Neither changes the artifact.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -20,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from hf_slm.atomic import atomic_path, read_json, write_json
+from hf_slm.atomic import read_json, write_json
+from hf_slm.dataset_format import shard_name, write_parquet
 from hf_slm.errors import ConfigError
-from hf_slm.units.dataset import shard_name, unit_features
-
-WORK_DIR = ".extract"
-PLAN = "plan.json"
+from hf_slm.units.dataset import unit_features
+from hf_slm.units.shard_plan import PLAN, WORK_DIR, ids_digest
 
 
 @dataclass
@@ -41,15 +45,15 @@ class ExtractConfig:
     num_shards: int | None = None
     shard_index: int | None = None
     batch_size: int = 16
+    batch_seconds: float = 320.0  # audio per encoder call and HuBERT forward pass (memory)
+    max_segment_seconds: float | None = 120.0  # longer inputs are cut at quiet points (None: never)
+    num_workers: int = 0  # DataLoader decoding workers (0: decode in this process)
     device: str | None = None
     dtype: str | None = None
     license: str = "unknown"
     push_to_hub: str | None = None
     progress: bool = True
-
-
-def ids_digest(ids) -> str:
-    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+    merge: bool = True  # merge when every shard is done (off for Slurm tasks: a merge job follows)
 
 
 def worker_slot(cfg: ExtractConfig) -> tuple[int, int]:
@@ -61,6 +65,22 @@ def worker_slot(cfg: ExtractConfig) -> tuple[int, int]:
     if not 0 <= cfg.shard_index < cfg.num_shards:
         raise ConfigError("--shard-index", f"{cfg.shard_index} is not in 0..{cfg.num_shards - 1}")
     return cfg.num_shards, cfg.shard_index
+
+
+def check_settings(cfg: ExtractConfig) -> None:
+    """The checks on `cfg`'s values alone (no files read): ConfigError naming the flag."""
+    if cfg.shard_size <= 0:
+        raise ConfigError("--shard-size", f"{cfg.shard_size} must be > 0")
+    if not 0.0 <= cfg.test_fraction < 1.0:
+        raise ConfigError("--test-fraction", f"{cfg.test_fraction} must be in [0, 1)")
+    if cfg.max_segment_seconds is not None and not cfg.max_segment_seconds > 2 * cfg.min_seconds:
+        # segments are at least half the maximum long: they must not be too short to keep
+        raise ConfigError("--max-segment-seconds", f"{cfg.max_segment_seconds} must be > 2 × --min-seconds "
+                                                   f"({cfg.min_seconds}), or 0 to never cut")
+    if not cfg.batch_seconds > 0:
+        raise ConfigError("--batch-seconds", f"{cfg.batch_seconds} must be > 0")
+    if cfg.num_workers < 0:
+        raise ConfigError("--num-workers", f"{cfg.num_workers} must be >= 0")
 
 
 def _default_device(device):
@@ -82,10 +102,7 @@ class Extraction:
 
         self.cfg = cfg
         self.out = Path(cfg.out)
-        if cfg.shard_size <= 0:
-            raise ConfigError("--shard-size", f"{cfg.shard_size} must be > 0")
-        if not 0.0 <= cfg.test_fraction < 1.0:
-            raise ConfigError("--test-fraction", f"{cfg.test_fraction} must be in [0, 1)")
+        check_settings(cfg)
         self.workers, self.rank = worker_slot(cfg)
         if cfg.push_to_hub:
             from hf_slm.units.publish import check_push
@@ -94,7 +111,7 @@ class Extraction:
         self.source = Source(cfg.input)
         self.pipeline = UnitPipeline.from_codebook(cfg.codebook, dedup=cfg.dedup, model=cfg.model,
                                                    device=_default_device(cfg.device), dtype=cfg.dtype,
-                                                   batch_size=cfg.batch_size)
+                                                   batch_size=cfg.batch_size, batch_seconds=cfg.batch_seconds)
         self.min_samples = max(self.pipeline.encoder.min_samples,
                                int(np.ceil(cfg.min_seconds * self.pipeline.sample_rate)))
         items, self.listing_skips = self.source.items()
@@ -105,7 +122,7 @@ class Extraction:
             "config": {**self.source.fingerprint(), "codebook_sha256": self.pipeline.codebook_sha256,
                        "encoder": self.pipeline.encoder.info(), "dedup": cfg.dedup,
                        "shard_size": cfg.shard_size, "test_fraction": cfg.test_fraction,
-                       "min_seconds": cfg.min_seconds},
+                       "min_seconds": cfg.min_seconds, "max_segment_seconds": cfg.max_segment_seconds},
             "items": len(items), "ids_sha256": ids_digest(i.id for i in items),
             "shards": [s["name"] for s in self.shards], "listing_skips": self.listing_skips,
             "codebook": {"path": str(Path(cfg.codebook).resolve()), "k": self.pipeline.k,
@@ -156,10 +173,8 @@ class Extraction:
         for shard in mine:
             self._process(shard, bar)
         bar.close()
-        if all(self._done(s["name"]) for s in self.shards):
-            from hf_slm.units.merge import merge
-
-            summary = merge(self.out)
+        if self.cfg.merge and all(self._done(s["name"]) for s in self.shards):
+            summary = self._merge()
             if self.cfg.push_to_hub:
                 from hf_slm.units.publish import push_folder
 
@@ -169,19 +184,17 @@ class Extraction:
               f"{self.workers} processes finish", file=sys.stderr)
         return None
 
-    def _load(self, item):
-        from hf_slm.audio.io import load_audio
-        from hf_slm.audio.validate import AudioError
+    def _merge(self):
+        """Merge; ranks that finish together (torchrun, accelerate) merge one after the other."""
+        from hf_slm.units.merge import merge
 
         try:
-            wave = load_audio(self.source.audio(item), self.pipeline.sample_rate, item.offset, item.duration,
-                              min_seconds=self.cfg.min_seconds)
-        except AudioError as e:
-            return None, {"id": item.id, "reason": e.reason, "detail": e.detail}
-        if wave.size < self.min_samples:
-            return None, {"id": item.id, "reason": "too_short",
-                          "detail": f"{wave.size} samples < {self.min_samples} the encoder needs"}
-        return wave, None
+            import fcntl
+        except ImportError:  # no advisory locks (Windows): a single process is the common case there
+            return merge(self.out)
+        with open(self.out / WORK_DIR / "merge.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when this process ends, even killed
+            return merge(self.out)
 
     def _encode(self, waves):
         """Units per waveform; a batch that fails is retried one by one so one file cannot stop the job."""
@@ -199,56 +212,56 @@ class Extraction:
 
     def _process(self, shard, bar):
         from hf_slm.units.dedup import word_spans
+        from hf_slm.units.reader import duration_batches, read_pieces
 
-        rows, skips = [], []
-        items = shard["items"]
-        chunk = max(1, self.cfg.batch_size * 4)
-        fr = self.pipeline.frame_rate
-        for s in range(0, len(items), chunk):
-            loaded = []
-            for item in items[s: s + chunk]:
-                wave, skip = self._load(item)
-                if skip:
-                    skips.append(skip)
+        done = []  # (order, row or None, skip or None): put back in input order at the end
+        segments = {}  # segment id -> input id, for the inputs that were cut (merge checks coverage)
+        fr, rate = self.pipeline.frame_rate, self.pipeline.sample_rate
+        pieces = read_pieces(self.source, shard["items"], rate, self.min_samples, self.cfg.min_seconds,
+                             self.cfg.max_segment_seconds, self.cfg.num_workers)
+        for batch in duration_batches(pieces, rate, max(1, self.cfg.batch_size * 4), self.cfg.batch_seconds):
+            usable = [p for p in batch if p.wave is not None]
+            results, errors = self._encode([p.wave for p in usable])
+            encoded = {id(p): (res, err) for p, res, err in zip(usable, results, errors)}
+            for p in batch:
+                if not p.whole:
+                    segments[p.id] = p.item.id
+                if p.last:
                     bar.update(1)
-                else:
-                    loaded.append((item, wave))
-            results, errors = self._encode([w for _, w in loaded])
-            for (item, wave), res, err in zip(loaded, results, errors):
-                bar.update(1)
+                if p.skip is not None:
+                    done.append((p.order, None, p.skip))
+                    continue
+                res, err = encoded[id(p)]
                 if err is not None:
-                    skips.append({"id": item.id, "reason": "encode_error", "detail": err[:300]})
+                    done.append((p.order, None, {"id": p.id, "reason": "encode_error", "detail": err[:300]}))
                     continue
                 units, durations = res
-                seconds = wave.size / self.pipeline.sample_rate
+                seconds = p.wave.size / rate
                 self._seconds += seconds
-                rows.append({"id": item.id, "units": units.tolist(),
-                             "durations": durations.tolist() if self.cfg.dedup else [],
-                             "duration": seconds, "speaker": item.speaker, "text": item.text,
-                             "words": word_spans(item.word_times, durations, fr)})
+                done.append((p.order, {"id": p.id, "units": units.tolist(),
+                                       "durations": durations.tolist() if self.cfg.dedup else [],
+                                       "duration": seconds, "speaker": p.speaker, "text": p.text,
+                                       "words": word_spans(p.word_times, durations, fr)}, None))
             elapsed = time.perf_counter() - self._t0
             bar.set_postfix(rt=f"{self._seconds / max(elapsed, 1e-9):.0f}x", refresh=False)
-        self._write(shard, rows, skips)
+        done.sort(key=lambda d: d[0])
+        rows = [r for _, r, _ in done if r is not None]
+        skips = [k for _, _, k in done if k is not None]
+        self._write(shard, rows, skips, segments)
 
-    def _write(self, shard, rows, skips):
-        import pyarrow.parquet as pq
-        from datasets import Dataset
-
+    def _write(self, shard, rows, skips, segments=None):
         from hf_slm.units.quantizer import file_sha256
 
-        features = unit_features()
-        ds = Dataset.from_list(rows, features=features) if rows else Dataset.from_dict(
-            {k: [] for k in features}, features=features)
-        path = self.out / "data" / shard["name"]
-        with atomic_path(path) as tmp:
-            pq.write_table(ds.data.table, str(tmp))  # keeps the features in the schema metadata
+        def sidecar(tmp):  # written before the shard is renamed into place: a done shard has both
             write_json(self.out / WORK_DIR / f"{shard['name']}.json", {
                 "name": shard["name"], "split": shard["split"], "rows": len(rows),
                 "sha256": file_sha256(tmp), "ids_sha256": ids_digest(r["id"] for r in rows),
                 "seconds": float(sum(r["duration"] for r in rows)),
                 "units": int(sum(len(r["units"]) for r in rows)),
                 "frames": int(sum(sum(r["durations"]) if r["durations"] else len(r["units"]) for r in rows)),
-                "skips": skips})
+                "skips": skips, **({"segments": segments} if segments else {})})
+
+        write_parquet(self.out / "data" / shard["name"], rows, unit_features(), before_replace=sidecar)
 
 
 def extract(cfg: ExtractConfig) -> dict | None:

@@ -1,7 +1,9 @@
 """Validate a finished extraction and write its dataset-level files.
 
 Checks that every planned shard exists with the checksum and row count its sidecar recorded, that
-no id appears twice, and that rows + skips account for exactly the planned inputs. Then writes
+no id appears twice, and that rows + skips account for exactly the planned inputs (the rows and
+skips of an input cut into segments, `ID@START-END`, count for that input: each shard's sidecar
+maps its segment ids to their input). Then writes
 skips.jsonl, tokenizer/, meta.json and the dataset card README.md (all atomically) and prints the
 statistics (hours, units, units per second of audio).
 """
@@ -13,9 +15,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from hf_slm.atomic import atomic_dir, read_json, write_json, write_text
-from hf_slm.units.dataset import META_FILE, TOKENIZER_DIR
-from hf_slm.units.extract import PLAN, WORK_DIR, ids_digest
+from hf_slm.atomic import atomic_dir, read_json, write_text
+from hf_slm.dataset_format import TOKENIZER_DIR, make_meta, make_stats, write_meta
+from hf_slm.units.shard_plan import PLAN, WORK_DIR, ids_digest
 
 
 class MergeError(RuntimeError):
@@ -40,6 +42,7 @@ def merge(out: str | Path, quiet: bool = False) -> dict:
         raise MergeError(f"{out} has no {WORK_DIR}/{PLAN}: not an extraction folder")
     plan = read_json(plan_path)
     seen: Counter = Counter()
+    input_of: dict[str, str] = {}  # segment id -> the input it was cut from
     skips = list(plan["listing_skips"])
     splits: dict[str, dict] = {}
     shards = []
@@ -54,6 +57,7 @@ def merge(out: str | Path, quiet: bool = False) -> dict:
         if len(ids) != info["rows"] or ids_digest(ids) != info["ids_sha256"]:
             raise MergeError(f"shard {name} has {len(ids)} rows, its sidecar says {info['rows']}")
         seen.update(ids)
+        input_of.update(info.get("segments", {}))
         skips += info["skips"]
         s = splits.setdefault(info["split"], {"rows": 0, "seconds": 0.0, "units": 0, "frames": 0, "shards": 0})
         for key in ("rows", "seconds", "units", "frames"):
@@ -66,33 +70,35 @@ def merge(out: str | Path, quiet: bool = False) -> dict:
     item_skips = [s["id"] for s in skips if s["reason"] not in ("bad_manifest_line", "duplicate_id")]
     if set(seen) & set(item_skips):
         raise MergeError(f"ids both kept and skipped, e.g. {sorted(set(seen) & set(item_skips))[0]!r}")
-    if ids_digest(list(seen) + item_skips) != plan["ids_sha256"]:
-        raise MergeError(f"rows ({len(seen)}) + skips ({len(item_skips)}) do not cover the "
+    covered = {input_of.get(i, i) for i in [*seen, *item_skips]}
+    if ids_digest(covered) != plan["ids_sha256"]:
+        raise MergeError(f"rows ({len(seen)}) + skips ({len(item_skips)}) cover {len(covered)} inputs, not the "
                          f"{plan['items']} planned inputs; rerun extract")
 
     seconds = sum(s["seconds"] for s in splits.values())
     units = sum(s["units"] for s in splits.values())
-    stats = {"hours": seconds / 3600, "seconds": seconds, "rows": len(seen), "units": units,
-             "frames": sum(s["frames"] for s in splits.values()),
-             "units_per_second": units / seconds if seconds else 0.0,
-             "skipped": len(skips), "skip_reasons": dict(Counter(s["reason"] for s in skips))}
+    stats = make_stats(rows=len(seen), seconds=seconds, units=units, skips=skips,
+                       frames=sum(s["frames"] for s in splits.values()))
     for s in splits.values():
         s["units_per_second"] = s["units"] / s["seconds"] if s["seconds"] else 0.0
     cfg = plan["config"]
-    meta = {"format": "hf-slm-units/1", "encoder": cfg["encoder"], "codebook": plan["codebook"],
-            "dedup": cfg["dedup"], "counts": splits, "stats": stats, "shards": shards,
-            "source": {"input": cfg["input"], "kind": cfg["kind"], "items": plan["items"],
-                       "test_fraction": cfg["test_fraction"], "min_seconds": cfg["min_seconds"]},
-            "license": plan.get("license", "unknown"),
-            "versions": package_versions(), "git_commit": git_commit()}
+    meta = make_meta("units", {
+        "encoder": cfg["encoder"], "codebook": plan["codebook"], "tokenization": "units",
+        "dedup": cfg["dedup"], "counts": splits, "stats": stats, "shards": shards,
+        "source": {"input": cfg["input"], "kind": cfg["kind"], "items": plan["items"],
+                   "test_fraction": cfg["test_fraction"], "min_seconds": cfg["min_seconds"],
+                   **({"max_segment_seconds": cfg["max_segment_seconds"], "inputs_cut": len(set(input_of.values()))}
+                      if "max_segment_seconds" in cfg else {})},
+        "license": plan.get("license", "unknown"),
+        "versions": package_versions(), "git_commit": git_commit()})
 
     write_text(out / "skips.jsonl", "".join(json.dumps(s, default=str) + "\n" for s in skips))
     with atomic_dir(out / TOKENIZER_DIR) as tmp:
         save_unit_tokenizer(int(plan["codebook"]["k"]), tmp)
-    write_json(out / META_FILE, meta)
+    write_meta(out, meta)
     write_card(out, meta)
     if not quiet:
-        print(f"units: {stats['rows']} files, {stats['hours']:.3f} h, {stats['units']} units "
+        print(f"units: {stats['rows']} rows, {stats['hours']:.3f} h, {stats['units']} units "
               f"({stats['units_per_second']:.1f} units/s), {stats['skipped']} skipped "
               f"{stats['skip_reasons'] or ''} -> {out}", file=sys.stderr)
     return meta

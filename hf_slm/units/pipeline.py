@@ -33,7 +33,7 @@ class UnitPipeline:
 
     @classmethod
     def from_codebook(cls, path: str | Path, dedup: bool = True, model=None, device=None, dtype=None,
-                      batch_size: int = 16) -> "UnitPipeline":
+                      batch_size: int = 16, batch_seconds: float | None = None) -> "UnitPipeline":
         """Load a safetensors codebook and build the encoder recorded in it."""
         from hf_slm.units.encoders import build_encoder
 
@@ -43,7 +43,8 @@ class UnitPipeline:
             info["model"] = model
         elif info["name"] == "hubert":
             info["model"] = info["id"]
-        enc = build_encoder(info.pop("name"), device=device, dtype=dtype, batch_size=batch_size, **info)
+        runtime = {"batch_seconds": batch_seconds} if batch_seconds is not None else {}
+        enc = build_encoder(info.pop("name"), device=device, dtype=dtype, batch_size=batch_size, **runtime, **info)
         return cls(enc, cb, dedup=dedup, codebook_sha256=cb.content_sha256())
 
     @property

@@ -143,11 +143,7 @@ class Source:
             return item.ref
         kind, where, row = item.ref
         if kind == "parquet":
-            if self._table_cache is None or self._table_cache[0] != where:
-                import pyarrow.parquet as pq
-
-                self._table_cache = (where, pq.read_table(where, columns=["audio"]).column("audio"))
-            value = self._table_cache[1][row].as_py()
+            value = self._parquet_audio(where, row)
         else:
             if not hasattr(self, "_disk"):
                 self._list_disk()
@@ -157,6 +153,31 @@ class Source:
         if not value:
             raise AudioError("empty", "row has no audio")
         return value
+
+    def _parquet_audio(self, path: str, row: int):
+        """The audio cell of `row`, reading (and keeping) only its row group, not the whole column."""
+        import bisect
+
+        import pyarrow.parquet as pq
+
+        cache = self._table_cache
+        if cache is None or cache[0] != path or not cache[1] <= row < cache[1] + len(cache[2]):
+            starts = _row_group_starts(path)
+            group = bisect.bisect_right(starts, row) - 1
+            column = pq.ParquetFile(path).read_row_group(group, columns=["audio"]).column("audio")
+            self._table_cache = cache = (path, starts[group], column)
+        return cache[2][row - cache[1]].as_py()
+
+
+def _row_group_starts(path: str) -> list[int]:
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    starts, n = [], 0
+    for g in range(meta.num_row_groups):
+        starts.append(n)
+        n += meta.row_group(g).num_rows
+    return starts
 
 
 def assign_splits(items: list[Item], test_fraction: float) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hf_slm.dataset_format.tokenizer_files import save_tokenizer
 from hf_slm.units import vocab
 
 
@@ -44,6 +45,7 @@ def unit_k_of(tokenizer) -> int:
 
 
 def save_unit_tokenizer(k: int, folder: str | Path):
+    """Save the K-unit tokenizer so every supported transformers opens it (dataset_format.tokenizer_files)."""
     tok = build_unit_tokenizer(k)
-    tok.save_pretrained(str(folder))
+    save_tokenizer(tok, folder)
     return tok

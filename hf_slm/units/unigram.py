@@ -87,9 +87,10 @@ def _convert_split(ds, proc):
 def unigram_dataset(dataset: str | Path, out: str | Path, vocab_size: int = 5000, seed: int = 0,
                     max_sentences: int = 1_000_000, rows_per_shard: int = 10_000) -> dict:
     """Train on the train split of a unit dataset and write its unigram-token form to `out`."""
-    from hf_slm.atomic import atomic_dir, write_json
+    from hf_slm.atomic import atomic_dir
+    from hf_slm.dataset_format import TOKENIZER_DIR, make_meta, make_stats, write_meta
     from hf_slm.units.card import write_card
-    from hf_slm.units.dataset import META_FILE, TOKENIZER_DIR, load_unit_dataset, write_shard
+    from hf_slm.units.dataset import load_unit_dataset, write_shard
     from hf_slm.units.quantizer import file_sha256
     from hf_slm.units.tokenizer import save_unit_tokenizer
 
@@ -114,17 +115,21 @@ def unigram_dataset(dataset: str | Path, out: str | Path, vocab_size: int = 5000
             total_units, total_tokens = total_units + units, total_tokens + tokens
         seconds = sum(c["seconds"] for c in counts.values())
         ratio = total_units / total_tokens if total_tokens else 0.0
-        meta = dict(src.meta)
+        meta = dict(src.meta)  # the source's encoder, dedup, source and licence carry over
+        meta["tokenization"] = "unigram"  # fits and plots keep unigram runs apart (issue 14)
         meta["codebook"] = {"k": vocab, "sha256": file_sha256(tmp / "unigram.model"), "units_k": src.k,
                             "units_sha256": src.meta["codebook"]["sha256"]}
         meta["unigram"] = {"vocab_size": vocab, "requested_vocab_size": vocab_size, "seed": seed,
                            "source_units": total_units, "tokens": total_tokens, "compression_ratio": ratio,
                            "model": "unigram.model", "source": str(src.path)}
         meta["counts"] = counts
-        meta["stats"] = {**src.meta.get("stats", {}), "seconds": seconds, "hours": seconds / 3600,
-                         "units": total_tokens, "units_per_second": total_tokens / seconds if seconds else 0.0}
+        src_stats = src.meta.get("stats", {})  # the source's skips (and frames) still describe this data
+        meta["stats"] = {**src_stats, **make_stats(rows=sum(c["rows"] for c in counts.values()),
+                                                   seconds=seconds, units=total_tokens),
+                         "skipped": src_stats.get("skipped", 0), "skip_reasons": src_stats.get("skip_reasons", {})}
         meta.pop("shards", None)
+        meta = make_meta("units", meta)
         save_unit_tokenizer(vocab, tmp / TOKENIZER_DIR)
-        write_json(tmp / META_FILE, meta)
+        write_meta(tmp, meta)
         write_card(tmp, meta, title=f"Unigram speech tokens (vocab {vocab}, {ratio:.2f}x compression)")
     return meta

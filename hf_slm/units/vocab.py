@@ -7,8 +7,9 @@ as in Cuervo & Marxer's code; bos is extra). Vocabulary size K+3.
 
 from __future__ import annotations
 
+from hf_slm.dataset_format import BOS, EOS, PAD  # noqa: F401  (names shared by every tokenizer)
+
 UNIT_TOKEN = "<unit_{}>"
-EOS, PAD, BOS = "</s>", "<pad>", "<s>"
 
 
 def eos_id(k: int) -> int:

@@ -1,11 +1,13 @@
 """A stand-in for the Hub's HTTP API, enough for create_repo, upload_folder and collections.
 
-It speaks the routes huggingface_hub 2.x calls when hf_xet is off (HF_HUB_DISABLE_XET=1): repo
-creation, README YAML validation, preupload (regular vs LFS), the git-LFS batch API with "basic"
-transfer (a PUT per object), the NDJSON commit, and collections. Every request must carry
-`Authorization: Bearer <token>` (except the LFS PUT, a presigned URL on the real Hub). Stored
-files and a request log (method, path, query, body) are kept so a test can check bytes and look
-for the token anywhere it must not be.
+It speaks the routes huggingface_hub 2.x calls: repo creation, README metadata validation (as the
+Hub validates it: tests/helpers/hub_metadata.py), preupload (regular vs LFS), the NDJSON commit and
+collections; LFS files go through Xet when hf_xet is installed (the default: the write-token route
+here and the CAS service in tests/helpers/fake_xet.py) or through the git-LFS batch API with
+"basic" transfer (a PUT per object) when HF_HUB_DISABLE_XET=1. Every Hub request must carry
+`Authorization: Bearer <token>` (except the LFS PUT, a presigned URL on the real Hub); CAS requests
+carry the Xet access token instead, never the Hub token. Stored files and a request log (method,
+path, body) are kept so a test can check bytes and look for the token anywhere it must not be.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import yaml
+from tests.helpers.fake_xet import XetStore, token_json
+from tests.helpers.hub_metadata import validate_readme
 
 PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 LFS_SUFFIXES = (".safetensors", ".parquet", ".png", ".bin")
@@ -33,6 +36,8 @@ class FakeHub:
     collections: dict = field(default_factory=dict)  # slug -> collection json
     log: list = field(default_factory=list)  # {"method", "path", "body"} (headers are not kept)
     lfs_uploads: int = 0
+    xet: XetStore = field(default_factory=XetStore)
+    validated: list = field(default_factory=list)  # (repo type, errors) per README the client asked about
     echo_auth_on_commit: bool = False  # misbehave: put the Authorization header in an error body
 
     def start(self):
@@ -85,6 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         path, _, query = self.path.partition("?")
         self.hub.log.append({"method": method, "path": self.path, "body": body})
+        if path.startswith(("/cas/", "/v1/telemetry")):
+            return self._cas(method, path, body)
         if not path.startswith("/_lfs/") and self.headers.get("Authorization") != f"Bearer {self.hub.token}":
             return self._send(401, {"error": "Invalid credentials in Authorization header"})
         for pattern, fn in ROUTES:
@@ -101,6 +108,32 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self):
         self._handle("PUT")
+
+    # -- Xet (CAS) -----------------------------------------------------------------------------
+    def _cas(self, method: str, path: str, body: bytes):
+        if path == "/v1/telemetry":
+            return self._send(200, {})
+        if self.headers.get("Authorization") != f"Bearer {self.hub.xet.token}":
+            return self._send(401, {"error": "CAS requests need the Xet access token"})
+        route = path.removeprefix("/cas")
+        try:
+            if method == "POST" and route.startswith("/v1/xorbs/"):
+                self.hub.xet.add_xorb(route.rsplit("/", 1)[1], body)
+                return self._send(200, {"was_inserted": True})
+            if method == "POST" and route == "/v1/shards":
+                self.hub.xet.add_shard(body)
+                return self._send(200, {"result": 1})
+        except ValueError as e:
+            return self._send(400, {"error": str(e)})
+        # unknown chunks (dedup query), no upload grants, no v2 shard stream: the client's documented
+        # fallbacks to direct xorb upload and /v1/shards
+        return self._send(404, {"error": f"no CAS route {method} {route}"})
+
+    def get_xet_token(self, body, types, repo_id, revision):
+        if self._repo(types, repo_id) is None:
+            return self._send(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+        data, headers = token_json(self.hub.xet, self.hub.url)
+        return self._send(200, json.loads(data), headers)
 
     # -- routes ----------------------------------------------------------------------------
     def get_whoami(self, body):
@@ -121,14 +154,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, {"url": url, "name": repo_id})
 
     def post_validate_yaml(self, body):
-        content = json.loads(body)["content"]
-        m = re.match(r"^---\n(.*?)\n---\n", content, flags=re.S)
-        try:
-            meta = yaml.safe_load(m.group(1)) if m else None
-            errors = [] if isinstance(meta, dict) else [{"message": "metadata is not a YAML mapping"}]
-        except yaml.YAMLError as e:
-            errors = [{"message": f"invalid YAML: {e}"}]
-        return self._send(400 if errors else 200, {"errors": errors, "warnings": []})
+        req = json.loads(body)
+        errors = validate_readme(req["content"], req.get("repoType", "model"))
+        self.hub.validated.append((req.get("repoType", "model"), errors))
+        return self._send(400 if errors else 200, {"errors": [{"message": e} for e in errors], "warnings": []})
 
     def _repo(self, types: str, repo_id: str):
         return self.hub.repos.get((types.rstrip("s"), repo_id))
@@ -167,9 +196,16 @@ class _Handler(BaseHTTPRequestHandler):
             if item["key"] == "file":
                 repo["files"][value["path"]] = base64.b64decode(value["content"])
             elif item["key"] == "lfsFile":
-                if value["oid"] not in self.hub.lfs:
-                    return self._send(400, {"error": f"LFS object {value['oid']} was never uploaded"})
-                repo["files"][value["path"]] = self.hub.lfs[value["oid"]]
+                oid = value["oid"]
+                if oid in self.hub.lfs:
+                    repo["files"][value["path"]] = self.hub.lfs[oid]
+                elif oid in self.hub.xet.files:  # uploaded through Xet: bytes, or their verified hash
+                    record = self.hub.xet.files[oid]
+                    if record.size != value.get("size", record.size):
+                        return self._send(400, {"error": f"{value['path']}: size differs from its Xet upload"})
+                    repo["files"][value["path"]] = record.data if record.data is not None else record
+                else:
+                    return self._send(400, {"error": f"LFS object {oid} was never uploaded"})
         repo["commits"] += 1
         oid = uuid.uuid4().hex + "0" * 8
         return self._send(200, {"commitUrl": f"{self.hub.url}/{repo_id}/commit/{oid}", "commitOid": oid,
@@ -212,6 +248,7 @@ ROUTES = [
     (r"/api/whoami-v2", _Handler.get_whoami),
     (r"/api/repos/create", _Handler.post_create_repo),
     (r"/api/validate-yaml", _Handler.post_validate_yaml),
+    (rf"/api/(models|datasets|spaces)/{_REPO}/xet-write-token/([^/]+)", _Handler.get_xet_token),
     (rf"/api/(models|datasets|spaces)/{_REPO}/preupload/([^/]+)", _Handler.post_preupload),
     (rf"/api/(models|datasets|spaces)/{_REPO}/commit/([^/]+)", _Handler.post_commit),
     (rf"/(datasets/|spaces/)?{_REPO}\.git/info/lfs/objects/batch", _Handler.post_lfs_batch),

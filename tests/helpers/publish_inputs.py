@@ -107,8 +107,18 @@ def make_dataset(folder: Path) -> dict:
         seconds = sum(len(u) / 25 for u in seqs)
         units = sum(map(len, seqs))
         counts[split] = {"rows": len(seqs), "seconds": seconds, "units": units, "units_per_second": units / seconds}
-    meta = {"encoder": {"name": "mel", "id": "log-mel-80", "layer": None, "sample_rate": 16000, "frame_rate": 25},
-            "codebook": {"k": K, "sha256": "ab" * 32}, "dedup": True, "counts": counts,
+    import numpy as np
+
+    from hf_slm.units.quantizer import Codebook
+
+    encoder = {"name": "mel", "id": "log-mel-80", "layer": None, "sample_rate": 16000, "frame_rate": 25}
+    # the codebook lies outside the dataset folder, where `hf-slm units fit-kmeans` put it (as in the demo)
+    codebook = Codebook(np.random.default_rng(0).normal(size=(K, 4)), encoder, {"seed": 0})
+    codebook_path = codebook.save(folder.parent / "codebook.safetensors")
+    meta = {"encoder": encoder,
+            "codebook": {"path": str(codebook_path), "k": K, "sha256": codebook.content_sha256()},
+            "source": {"input": str(folder.parent / "audio"), "kind": "parquet"},
+            "dedup": True, "counts": counts,
             "stats": {"hours": 9 / 25 / 3600, "units": 9, "units_per_second": 25.0, "skipped": 0, "skip_reasons": {}},
             "license": "cc-by-4.0", "sources": [{"name": "built-in stories", "license": "cc-by-4.0"}],
             "command": ["hf-slm", "units", "extract", "--k", str(K)], "versions": {"datasets": "5.2.0"}}
@@ -143,3 +153,56 @@ def make_metric(root: Path, name: str = "toy_accuracy") -> Path:
     (folder / "README.md").write_text(f"---\ntitle: {name}\ndescription: share of equal pairs\ntags:\n- accuracy\n---\n\n"
                                       f"# {name}\n\nA toy metric.\n")
     return folder
+
+
+STORIES = ["once upon a time a cat sat on the mat", "the dog ran to the park and back",
+           "a bird sang in the tall green tree", "the children laughed and played all day"] * 8
+
+
+def make_mode_checkpoint(folder: Path, mode: str, tokenization: str | None = None, k: int = K):
+    """A tiny checkpoint + run.json of `mode` whose tokenizer is the one that mode really trains with.
+
+    speech: the unit tokenizer (units 0..K-1, specials after them); unigram: the same layout over
+    K pieces; text: a byte-level BPE with its specials at ids 0-2; interleaved: that BPE extended with
+    K units and the `<speech>`/`<text>` markers.
+    """
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from hf_slm.runrecord import RunRecord
+    from hf_slm.textlm.tokenizer import save_text_tokenizer, train_text_tokenizer
+    from hf_slm.units.tokenizer import save_unit_tokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if mode == "speech":
+        tok = save_unit_tokenizer(k, folder)
+    else:
+        tok = train_text_tokenizer(STORIES, vocab_size=300)
+        if mode == "interleaved":
+            from hf_slm.interleave.init import extend_tokenizer
+
+            extend_tokenizer(tok, k)
+        save_text_tokenizer(tok, folder)
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128,
+                         eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    record = RunRecord(
+        name=f"{mode}-{tokenization or 'x'}", scale="tiny-50k", mode=mode, status="completed", n_params=3000,
+        n_params_total=3700, layers=1, dim=16, heads=2, vocab_size=len(tok), context=128, tokens_seen=60_000,
+        tokenization=tokenization, final_test_loss=2.5, scores=dict(SCORES), dataset=str(folder.parent / "data"))
+    record.save(folder)
+    return record, tok
+
+
+def make_text_dataset(folder: Path):
+    """A text-token dataset as the text side writes it (hf_slm.textlm.dataset), with its BPE tokenizer."""
+    from hf_slm.textlm.dataset import write_text_dataset
+    from hf_slm.textlm.tokenizer import train_text_tokenizer
+
+    tok = train_text_tokenizer(STORIES, vocab_size=300)
+    splits = {"train": [{"id": f"s{i}", "text": t} for i, t in enumerate(STORIES[:6])],
+              "test": [{"id": "t0", "text": STORIES[6]}]}
+    write_text_dataset(folder, splits, tok, source=str(folder.parent / "toy-units"))
+    return tok

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hf_slm.atomic import write_json
-from hf_slm.units.dataset import META_FILE, TOKENIZER_DIR, write_shard
+from hf_slm.dataset_format import TOKENIZER_DIR, make_meta, make_stats, write_meta
+from hf_slm.units.dataset import write_shard
 from hf_slm.units.tokenizer import save_unit_tokenizer
 
 
@@ -27,14 +27,18 @@ def make_unit_dataset(folder: str | Path, k: int = 20, n_train: int = 200, n_tes
                       splits: tuple[str, ...] = ("train", "test")) -> Path:
     folder = Path(folder)
     rng = np.random.default_rng(seed)
-    counts = {}
+    counts, seconds = {}, 0.0
     for split, n in (("train", n_train), ("test", n_test)):
         if split not in splits:
             continue
         rows = _rows(rng, n, k, split)
         write_shard(folder, split, 0, 1, rows)
         counts[split] = {"rows": n, "tokens": sum(len(r["units"]) for r in rows)}
+        seconds += sum(r["duration"] for r in rows)
     save_unit_tokenizer(k, folder / TOKENIZER_DIR)
-    write_json(folder / META_FILE, {"encoder": {"name": "synthetic", "frame_rate": 25.0, "sample_rate": 16000},
-                                    "codebook": {"k": k, "sha256": ""}, "dedup": False, "counts": counts})
+    write_meta(folder, make_meta("units", {
+        "encoder": {"name": "synthetic", "frame_rate": 25.0, "sample_rate": 16000},
+        "codebook": {"k": k, "sha256": ""}, "dedup": False, "tokenization": "units", "counts": counts,
+        "stats": make_stats(rows=sum(c["rows"] for c in counts.values()), seconds=seconds,
+                            units=sum(c["tokens"] for c in counts.values()), skips=[])}))
     return folder

@@ -1,0 +1,1 @@
+../../../hf_slm/scoring/metric_module.py

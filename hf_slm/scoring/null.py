@@ -1,0 +1,125 @@
+"""Model-free null scorers: what a benchmark's answer key gives away without any language model.
+
+A benchmark measures a property (agreement, lexicality, a story's outcome) only if nothing simpler
+decides it. Two scorers that know nothing of that property must score chance:
+
+- `length`: prefers the shorter candidate (score = -number of units). This is what a model with a
+  constant cost per unit does under sum-NLL scoring; under the default cm2024 protocol (mean NLL)
+  a constant cost ties every pair, so the length scorer asks the stricter question: does duration
+  alone decide the answer? Its mirror (prefer the longer) scores 1 - its accuracy, so either far
+  from 0.5 is a confound.
+- `unigram`: mean log-probability per unit under the unit frequencies of the training split
+  (add-one smoothed), cm2024's mean reduction over the span cm2024 scores (the whole story,
+  prompt + ending, for cloze tasks).
+
+Ties count 0.5 (a null that cannot tell carries no information), and the outcomes are aggregated
+and bootstrapped like a model's headline figure under cm2024 (hf_slm.scoring.aggregate): voicings
+of an item averaged, macro over groups. A task is unbiased under a scorer when that interval
+contains 0.5. Every task is tested by every scorer, so the decision uses family-wise intervals
+(Bonferroni: level 1 − 0.05/m for m tests), or one in three unbiased benchmark folders of four tasks
+would fail somewhere by chance; each entry also keeps its own 95% interval (`ci95`). Pairs whose
+two sides are the same unit sequence cannot be answered by any model and are counted apart
+(`identical`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+from hf_slm.scoring.aggregate import headline_figure
+from hf_slm.scoring.metrics import pair_outcomes
+from hf_slm.scoring.protocol import DEFAULT_PROTOCOL, get_protocol
+
+SCORERS = ("length", "unigram")
+
+
+def unigram_logprobs(train_sequences: Iterable[Sequence[int]], k: int) -> np.ndarray:
+    """log p(unit) for units 0..k-1 from training sequences, add-one smoothed (float64)."""
+    counts = np.ones(k, dtype=np.float64)
+    for seq in train_sequences:
+        if len(seq):
+            counts += np.bincount(np.asarray(seq, dtype=np.int64), minlength=k)[:k]
+    return np.log(counts) - np.log(counts.sum())
+
+
+def length_score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
+    """Higher = preferred: the shorter candidate (the shared prompt does not change the decision)."""
+    return -float(len(candidate))
+
+
+def unigram_scorer(logp: np.ndarray) -> Callable[[Sequence[int], Sequence[int]], float]:
+    """Mean unit log-probability of prompt + candidate (cm2024 scores a cloze story whole)."""
+    def score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
+        seq = np.concatenate([np.asarray(prompt, np.int64), np.asarray(candidate, np.int64)])
+        return float(logp[seq].mean()) if seq.size else 0.0
+    return score
+
+
+def identical_rows(rows: Iterable[dict]) -> list[int]:
+    """Indices of rows whose positive and negative are the same unit sequence (no model can tell them)."""
+    return [i for i, r in enumerate(rows) if list(r["positive"]) == list(r["negative"])]
+
+
+def _item_keys(ds) -> list[str]:
+    """One key per item, shared by its voicings (its texts), as the model's scoring keys items."""
+    cols = [ds[c] for c in ("group", "prompt_text", "positive_text", "negative_text")]
+    keys = ["\x1f".join(t) for t in zip(*cols)]
+    return keys if any(k.strip("\x1f") for k in keys) else list(ds["id"])
+
+
+def null_task(ds, score: Callable, *, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95,
+              protocol: str = DEFAULT_PROTOCOL) -> dict:
+    """The headline figure of one null scorer on one unit task, with its per-group accuracies."""
+    prompts, positives, negatives = ds["prompt"], ds["positive"], ds["negative"]
+    pos = np.array([score(p, c) for p, c in zip(prompts, positives)], dtype=np.float64)
+    neg = np.array([score(p, c) for p, c in zip(prompts, negatives)], dtype=np.float64)
+    outcomes = pair_outcomes(pos, neg)  # ties 0.5, whatever the protocol does with a model's ties
+    groups = list(ds["group"])
+    entry = headline_figure(outcomes, groups, _item_keys(ds), get_protocol(protocol), n_boot=n_boot,
+                            confidence=confidence, seed=seed)
+    g = np.asarray(groups)
+    entry["groups"] = {str(name): float(outcomes[g == name].mean()) for name in sorted(set(groups))}
+    entry["ties"] = int(np.sum(pos == neg))
+    entry["chance_in_interval"] = bool(entry["ci_low"] <= 0.5 <= entry["ci_high"])
+    return entry
+
+
+def familywise_confidence(n_tests: int, confidence: float = 0.95) -> float:
+    """Bonferroni: the per-test level that keeps the chance of any false alarm at 1 - confidence."""
+    return 1.0 - (1.0 - confidence) / max(1, n_tests)
+
+
+def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 1000, seed: int = 0,
+                    confidence: float = 0.95) -> dict:
+    """{task: {"rows", "identical", "length": entry, "unigram": entry}} for every unit task folder.
+
+    Each entry's interval is family-wise over every (task, scorer) test; `ci95` is its own 95% one."""
+    from hf_slm.dataset_format.benchmark import load_benchmark, task_folders
+
+    data = {}
+    for task, folder in task_folders(bench_dir).items():
+        if tasks is not None and task not in tasks:
+            continue
+        ds = load_benchmark(folder)
+        if "positive" not in ds.column_names or len(ds) == 0:
+            continue
+        data[task] = ds.select_columns(["id", "group", "prompt", "positive", "negative", "prompt_text",
+                                        "positive_text", "negative_text"])
+    scorers = {"length": length_score, "unigram": unigram_scorer(logp)}
+    level = familywise_confidence(len(data) * len(scorers), confidence)
+    out = {}
+    for task, ds in data.items():
+        out[task] = {"rows": len(ds), "identical": len(identical_rows(ds))}
+        for name, fn in scorers.items():
+            entry = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=level)
+            own = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=confidence)
+            out[task][name] = {**entry, "confidence": level, "ci95": [own["ci_low"], own["ci_high"]]}
+    return out
+
+
+def unbiased(report: dict) -> bool:
+    """Every scorer's interval contains 0.5 on every task, and no pair is identical in units."""
+    return bool(report) and all(t["identical"] == 0 and all(t[s]["chance_in_interval"] for s in SCORERS)
+                                for t in report.values())
