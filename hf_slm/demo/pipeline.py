@@ -213,20 +213,22 @@ class Demo:
         return runs
 
     def train_grid(self) -> dict:
+        runs = self.grid()
+        self._train(runs, "train grid", cost=lambda v: v["budget_tokens"] * _scale_params(v["scale"]))
+        return {"runs": len(runs)}
+
+    def _train(self, runs: list[dict], desc: str, cost) -> None:
+        """run_training over `runs` in the worker pool, one line per finished run."""
         from hf_slm.demo.workers import run_parallel
         from hf_slm.training.run import run_training
-
-        runs = self.grid()
 
         def report(values, rec, bar):
             bar.write(f"[demo] {Path(values['output_dir']).name}: N={rec.n_params:,} D={rec.tokens_seen:,} "
                       f"epochs={rec.epochs:.2f} test loss {rec.final_test_loss:.4f} ({rec.wall_time_s:.1f} s)")
 
         # Trainer prints its log dicts to stdout; each run keeps them in its own train.log
-        run_parallel(run_training, runs, workers=self.preset.workers, desc="train grid",
-                     cost=lambda v: v["budget_tokens"] * _scale_params(v["scale"]),
+        run_parallel(run_training, runs, workers=self.preset.workers, desc=desc, cost=cost,
                      log_path=lambda v: Path(v["output_dir"] + ".train.log"), on_done=report)
-        return {"runs": len(runs)}
 
     def interleaved_grid(self) -> list[dict]:
         """SIMS at toy scale: interleaved runs from the demo's own text LMs, at the speech runs' N and D.
@@ -261,18 +263,8 @@ class Demo:
         return runs
 
     def train_interleaved(self) -> dict:
-        from hf_slm.demo.workers import run_parallel
-        from hf_slm.training.run import run_training
-
         runs = self.interleaved_grid()
-
-        def report(values, rec, bar):
-            bar.write(f"[demo] {Path(values['output_dir']).name}: N={rec.n_params:,} D={rec.tokens_seen:,} "
-                      f"test loss {rec.final_test_loss:.4f} ({rec.wall_time_s:.1f} s)")
-
-        run_parallel(run_training, runs, workers=self.preset.workers, desc="SIMS runs",
-                     cost=lambda v: v["budget_tokens"], log_path=lambda v: Path(v["output_dir"] + ".train.log"),
-                     on_done=report)
+        self._train(runs, "SIMS runs", cost=lambda v: v["budget_tokens"])
         return {"runs": len(runs)}
 
     def evaluate_runs(self) -> dict:
