@@ -1,5 +1,7 @@
 """Issue 14 items 1, 2, 3 and 8: identifiability, a bootstrap that can move, the extrapolation check."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import optimize
@@ -120,6 +122,46 @@ def test_profile_flags_a_constant_whose_term_is_dead():
     diag = profile_identifiability(n, d, loss, fit, delta=DELTA)
     assert diag["identifiable"]["B"] and diag["identifiable"]["beta"]
     assert not diag["identifiable"]["A"] and not diag["identifiable"]["alpha"]
+
+
+# the tiny demo's 12 single-epoch speech runs (h10 tiny run): E goes to 0 and its profile stays
+# within Δ all the way up to the lowest loss, the walk that once never ended
+TINY_DEMO_SPEECH = np.array([[996624.0, 996624.0, 996624.0, 996624.0, 238640.0, 238640.0, 238640.0, 238640.0, 55536.0, 55536.0, 55536.0, 55536.0], [98304.0, 196608.0, 397312.0, 49152.0, 98304.0, 196608.0, 397312.0, 49152.0, 98304.0, 196608.0, 397312.0, 49152.0], [3.8853697499211997, 3.1815357805558055, 2.517685815992548, 4.344004579923339, 4.123257979833656, 3.730602898354947, 3.1625192515788227, 4.387341376019715, 4.381563088071679, 4.126441391240394, 3.6948951919071957, 4.504083199184978]])
+
+
+def test_a_profile_that_stays_flat_up_to_its_limit_ends(monkeypatch):
+    import hf_slm.scaling.diagnostics as diagnostics
+
+    calls = []
+    real = diagnostics.lbfgs_batch
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 200:
+            raise RuntimeError("the profile walk does not end")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(diagnostics, "lbfgs_batch", counted)
+    n, d, loss = TINY_DEMO_SPEECH
+    fit = fit_chinchilla(n, d, loss, delta=DELTA)
+    diag = profile_identifiability(n, d, loss, fit, delta=DELTA)
+    # 40 tenth-decade steps from 1e-4 of the lowest loss up to it, plus the bisections of the other chains
+    assert len(calls) <= 40 + diagnostics.REFINE + 1
+    assert diag["profile"]["E"]["at_bound"] and diag["profile"]["E"]["open_high"]
+    assert not any(diag["identifiable"].values())
+
+
+# the tiny demo's 6 interleaved runs: two budgets, so D^−β fits with β ≈ 34 and its term underflows
+TINY_DEMO_INTERLEAVED = np.array([[996624.0, 996624.0, 238640.0, 238640.0, 55536.0, 55536.0], [98304.0, 49152.0, 98304.0, 49152.0, 98304.0, 49152.0], [5.146324076173628, 5.935250704232267, 5.944506850378387, 6.365582253480314, 6.4503540253186, 6.616148140804505]])
+
+
+def test_a_fit_whose_term_underflows_stays_finite_and_silent():
+    n, d, loss = TINY_DEMO_INTERLEAVED
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # overflow in the varpro floor, inf − inf in the shift
+        fit = fit_chinchilla(n, d, loss, delta=DELTA)
+        diag = profile_identifiability(n, d, loss, fit, delta=DELTA)
+    assert np.isfinite(fit.objective) and not diag["identifiable"]["E"]
 
 
 def test_holdout_is_the_top_fifth_by_compute():

@@ -42,6 +42,8 @@ E_FLOOR_SHARE = 1e-6  # E below this share of the lowest loss has gone to its bo
 EXPONENT_FLOOR = 1e-3
 DEAD_TERM_SHARE = 1e-6
 RESIDUAL_FLOOR = 1e-6
+E_BELOW_LOSS = 1e-9  # E's upper walk stops this far (in log) below the lowest loss, where its term would vanish
+LIMIT_TOL = 2 * E_BELOW_LOSS  # a chain this close to its limit has reached it
 
 
 def lr_threshold(f_min: float, residuals, delta: float, n_fitted: int = 5) -> float:
@@ -88,7 +90,7 @@ def _next_x(c) -> float:
         return 0.5 * (c["x"] + c["out"][0])
     nx = c["x"] + c["dir"] * np.log(10.0) * STEP_DECADES
     if (nx - c["limit"]) * c["dir"] >= 0:
-        nx = c["limit"] - c["dir"] * 1e-9 if c["name"] == "E" and c["dir"] > 0 else c["limit"]
+        nx = c["limit"] - E_BELOW_LOSS if c["name"] == "E" and c["dir"] > 0 else c["limit"]
     return float(nx)
 
 
@@ -188,7 +190,7 @@ def profile_identifiability(n, d, loss, fit, *, delta: float = DELTA_HOFFMANN, w
                     (ox, oe), px, pe = c["out"], c["x"], c["excess"]
                     c["end"] = float(np.exp(px + pe / (pe - oe) * (ox - px)))
                     c["done"] = True
-            elif (xs[i] - c["limit"]) * c["dir"] >= 0:
+            elif (xs[i] - c["limit"]) * c["dir"] >= -LIMIT_TOL:
                 c["done"] = True  # reached the limit still inside: this side is open
     profile, identifiable, warnings = {}, {}, []
     for name in NAMES:

@@ -114,6 +114,12 @@ class ChinchillaObjective:
         return f * self.scale, g * self.scale
 
     def _stable(self, theta, rows):
+        # a trial point with an infinite term (inf − inf inside the shift) comes back nan: the line search
+        # and the profile read a non-finite objective as "cannot be evaluated here", so no warning is due
+        with np.errstate(invalid="ignore"):
+            return self._stable_terms(theta, rows)
+
+    def _stable_terms(self, theta, rows):
         pred, p1, p2, p3 = log_loss_terms(theta, self.log_n, self.log_d)
         r = pred - self.log_l
         psi = np.clip(r, -self.delta, self.delta)

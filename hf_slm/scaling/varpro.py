@@ -35,8 +35,11 @@ def linear_coefficients(log_n, log_d, loss, alpha: float, beta: float, weights=N
     z, _ = optimize.nnls(cols / norm, target)
     z = z / norm
     mean = cols.mean(axis=0)
-    floor = np.where(mean > 0, DEAD_TERM_SHARE / np.where(mean > 0, mean, 1.0), 1.0)  # an underflowed term: any
-    return np.log(np.maximum(z, floor))
+    # the floor DEAD_TERM_SHARE / mean, in logs: a term that underflowed (mean ~1e-320) takes any coefficient,
+    # and the quotient itself would overflow to inf
+    with np.errstate(divide="ignore"):
+        log_floor = np.where(mean > 0, np.log(DEAD_TERM_SHARE) - np.log(np.where(mean > 0, mean, 1.0)), 0.0)
+        return np.maximum(np.log(z), log_floor)
 
 
 def varpro_starts(log_n, log_d, loss, grid: np.ndarray, weights=None) -> np.ndarray:
