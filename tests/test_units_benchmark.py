@@ -33,3 +33,24 @@ def test_identical_unit_pairs_are_dropped_logged_and_counted(tmp_path):
 
     assert meta["codebook"] == {"k": 16, "sha256": Codebook.load(tmp_path / "cb.safetensors").content_sha256()}
     assert str(tmp_path) not in (out / "meta.json").read_text()
+
+
+def test_unit_lengths_are_counterbalanced_per_group_by_dropping_rows_of_the_larger_side():
+    from hf_slm.units.length_balance import balance_by_units
+
+    def row(i, group, pos, neg):
+        return {"id": f"r{i}", "voice": "v", "group": group, "positive": [0] * pos, "negative": [0] * neg}
+
+    # group a: 6 rows whose positive is longer, 2 shorter, 1 tie; group b already balanced
+    rows = ([row(i, "a", 5, 3) for i in range(6)] + [row(10, "a", 2, 4), row(11, "a", 1, 3), row(12, "a", 4, 4)]
+            + [row(20, "b", 3, 2), row(21, "b", 2, 3)])
+    kept, dropped = balance_by_units(rows)
+    assert len(dropped) == 3 and all(r["group"] == "a" and len(r["positive"]) > len(r["negative"]) for r in dropped)
+    signs = [(len(r["positive"]) > len(r["negative"])) - (len(r["positive"]) < len(r["negative"]))
+             for r in kept if r["group"] == "a"]
+    assert sum(s > 0 for s in signs) == 3 and sum(s < 0 for s in signs) == 2 and signs.count(0) == 1
+    assert [r["id"] for r in kept] == [r["id"] for r in rows if r not in dropped]  # order kept
+    assert balance_by_units(list(reversed(rows)))[1] == sorted(dropped, key=lambda r: -int(r["id"][1:]))  # not by position
+    # a length-only scorer (prefers the shorter candidate) is at chance on what is kept
+    decided = [s for s in signs if s]
+    assert abs(sum(s < 0 for s in decided) / len(decided) - 0.5) <= 0.5 / len(decided) + 1e-9

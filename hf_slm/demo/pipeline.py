@@ -139,9 +139,12 @@ class Demo:
 
         folders = benchmarks_to_units(self.paths["bench_audio"], self.paths["bench"],
                                       str(self.paths["codebook"]), tasks=list(audio))
-        # the unit stage drops pairs whose two sides are the same units (no right answer) and counts them
-        removed = {task: read_meta(folder).get("identical_units_removed", 0) for task, folder in folders.items()}
-        return {"tasks": sorted(folders), "identical_units_removed": removed}
+        # the unit stage drops pairs whose two sides are the same units (no right answer) and the rows that
+        # keep each group's unit lengths counterbalanced, and counts both
+        metas = {task: read_meta(folder) for task, folder in folders.items()}
+        return {"tasks": sorted(folders),
+                "identical_units_removed": {t: m.get("identical_units_removed", 0) for t, m in metas.items()},
+                "length_balance_removed": {t: m.get("length_balance_removed", 0) for t, m in metas.items()}}
 
     def null_scores(self) -> dict:
         """Model-free null scorers (length-only, unit unigram) on every benchmark: DIR/null_scores.json."""
@@ -151,9 +154,10 @@ class Demo:
         units = load_unit_dataset(self.paths["units"])
         logp = unigram_logprobs(units.splits["train"]["units"], units.k)
         report = null_benchmarks(self.paths["bench"], logp, n_boot=self.preset.bootstrap, seed=self.seed)
-        removed = read_json(self.out / STATE_FILE)["stages"]["benchmarks"].get("identical_units_removed", {})
+        stage = read_json(self.out / STATE_FILE)["stages"]["benchmarks"]
         for task, entry in report.items():
-            entry["identical_removed"] = int(removed.get(task, 0))
+            entry["identical_removed"] = int(stage.get("identical_units_removed", {}).get(task, 0))
+            entry["length_balance_removed"] = int(stage.get("length_balance_removed", {}).get(task, 0))
         write_json(self.out / NULL_FILE, {"scorers": {"length": "prefers the shorter candidate (-units)",
                                                       "unigram": "mean unit log-prob, training-split unigram"},
                                           "tasks": report})

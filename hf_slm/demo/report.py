@@ -209,6 +209,7 @@ def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
         "excluded": laws.get("excluded", []), "laws": laws, "math": math,
         "findings": findings_rows(found), "diagnostics": law_diagnostics(laws),
         "identical_removed": state.get("stages", {}).get("benchmarks", {}).get("identical_units_removed", {}),
+        "balance_removed": state.get("stages", {}).get("benchmarks", {}).get("length_balance_removed", {}),
     }
     md = render("demo_report.md.j2", **context)
     md_path, html_path = out / "report.md", out / "report.html"

@@ -4,8 +4,10 @@ Each row's prompt/positive/negative audio becomes units, and its word times beco
 over those units. A row whose audio is unusable is dropped whole (a pair missing one side cannot
 be scored) and logged to `skips.jsonl` in the output task folder, after the skips the audio
 folder already had (e.g. utterances synthesis could not voice); so is a row whose positive and
-negative become the same units (no right answer; meta `identical_units_removed` counts them). This is the unit stage applied to
-what synthesis or an official loader wrote; the CLI and the demo chain the two.
+negative become the same units (no right answer; meta `identical_units_removed` counts them), and
+so are the rows that keep a group's unit lengths counterbalanced (`length_balance.py`; meta
+`length_balance_removed`). This is the unit stage applied to what synthesis or an official loader
+wrote; the CLI and the demo chain the two.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from hf_slm.dataset_format.benchmark import ROLES, load_benchmark, task_folders, write_task
 from hf_slm.dataset_format import META_FILE, read_meta
+from hf_slm.units.length_balance import LENGTH_BALANCE, balance_by_units
 
 IDENTICAL = "identical_units"  # the skip reason of a pair whose two candidates have the same units
 # Meta keys the unit form recomputes; everything else (voices, tts, seed, ...) carries over.
@@ -67,14 +70,20 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     for r in same:
         skips.add(r["id"], IDENTICAL, positive_text=r["positive_text"], negative_text=r["negative_text"])
     rows = [r for r in rows if r["positive"] != r["negative"]]
+    # "the right answer is the longer one" must not hold in any group, in units (length_balance.py)
+    rows, unbalanced = balance_by_units(rows)
+    for r in unbalanced:
+        skips.add(r["id"], LENGTH_BALANCE, voice=r["voice"], positive_units=len(r["positive"]),
+                  negative_units=len(r["negative"]))
     task = audio_meta.get("task") or (rows[0]["task"] if rows else audio_task_dir.name)
     info = {k: v for k, v in audio_meta.items() if k not in _RECOUNTED}
     info["identical_units_removed"] = len(same)
+    info["length_balance_removed"] = len(unbalanced)
     # The codebook by its content (what scoring compares with the model's dataset), never a local path.
     info["codebook"] = {"k": int(pipeline.k),
                         "sha256": pipeline.codebook_sha256 or pipeline.codebook.content_sha256()}
     write_task(out_task_dir, task, rows, "units", info, skips.entries())
-    return {"rows": len(rows), "skipped": dropped + len(same)}
+    return {"rows": len(rows), "skipped": dropped + len(same) + len(unbalanced)}
 
 
 def benchmarks_to_units(audio_bench_dir: str | Path, out_bench_dir: str | Path, codebook: str,
