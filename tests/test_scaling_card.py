@@ -22,3 +22,29 @@ def test_laws_card_flags_unidentified_constants_and_shows_the_extrapolation_chec
     assert "Warnings (chinchilla):" in text and "- E is not identified" in text
     assert "Extrapolation check (chinchilla): refitted without its 2 largest-compute points" in text
     assert "refuses them" in text  # the planner's refusal is explained
+
+
+# seed 1 of the tiny demo's 6 interleaved runs: two budgets, and the fit sends β to 237 and B to inf,
+# which scaling_laws.json writes as null; the plots once crashed on it (float(None))
+SEED1_INTERLEAVED = [[996624.0, 996624.0, 238640.0, 238640.0, 55536.0, 55536.0], [98304.0, 49152.0, 98304.0, 49152.0, 98304.0, 49152.0], [5.189164619757872, 5.80861546122986, 5.8852073601075165, 6.2498856333846655, 6.353049830699367, 6.5202217443842905]]
+
+
+def test_a_law_with_an_infinite_constant_is_written_plotted_and_carded_without_a_curve(tmp_path):
+    import json
+
+    from hf_slm.hub.laws_card import laws_card
+    from hf_slm.scaling import write_plots
+    from hf_slm.scaling.compute_optimal import ComputeOptimal
+
+    n, d, loss = SEED1_INTERLEAVED
+    laws = fit_runs(records(n, d, loss, mode="interleaved"), bootstrap=20)
+    write_laws(tmp_path, laws)
+    group = json.loads((tmp_path / "scaling_laws.json").read_text())["laws"]["interleaved"]
+    assert group["chinchilla"]["fitted"] and group["chinchilla"]["B"] is None  # inf, written as null
+    assert not any(L.identifiable(group["chinchilla"]).values())
+    assert ComputeOptimal.from_group(group) is None  # no compute-optimal curve from a non-finite law
+    assert group["compute_optimal"] == {"fitted": False,
+                                        "reason": "the fitted law has a constant that is not finite (B)"}
+    assert ComputeOptimal.from_group({"chinchilla": {**group["chinchilla"], "B": 40.0}}) is not None
+    assert [p for p in write_plots(laws, tmp_path / "plots") if p.name.startswith("loss_vs_flops")]
+    assert "interleaved" in str(laws_card(tmp_path, repo_id="acme/laws"))

@@ -34,9 +34,14 @@ class ComputeOptimal:
 
     @classmethod
     def from_group(cls, group: dict) -> "ComputeOptimal | None":
-        """From one group of scaling_laws.json (its "chinchilla" section), or None when that was not fitted."""
+        """From one group of scaling_laws.json (its "chinchilla" section), or None when that was not fitted
+        or a constant is not a finite number (a term that overflowed, e.g. B = inf with β ≈ 237 from two
+        budgets, is written as null)."""
         ch = (group or {}).get("chinchilla") or {}
         if not ch.get("fitted"):
+            return None
+        values = [ch.get(k) for k in ("E", "A", "B", "alpha", "beta")]
+        if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in values):
             return None
         return cls.from_constants(ch["E"], ch["A"], ch["B"], ch["alpha"], ch["beta"])
 

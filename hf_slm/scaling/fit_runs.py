@@ -205,6 +205,9 @@ def _fit_chinchilla(single, *, delta, grid, method, bootstrap, seed, level) -> d
 
 
 def _compute_optimal(chin: dict, level) -> dict:
+    infinite = [k for k in ("E", "A", "B", "alpha", "beta") if not np.isfinite(chin[k])]
+    if infinite:  # e.g. B = inf with β in the hundreds, from two budgets: no allocation follows from it
+        return _not(f"the fitted law has a constant that is not finite ({', '.join(infinite)})")
     co = ComputeOptimal.from_constants(chin["E"], chin["A"], chin["B"], chin["alpha"], chin["beta"])
     out = {"fitted": True, "G": co.G, "a": co.a, "b": co.b,
            "examples": [{"flops": c, "n_opt": float(co.n_opt(c)), "d_opt": float(co.d_opt(c)),
