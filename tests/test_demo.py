@@ -76,6 +76,23 @@ def test_null_scorers_ran_on_every_benchmark_and_no_identical_pair_is_left(micro
     assert set(evidence) == set(null)
 
 
+def test_eval_null_scores_a_benchmark_folder_without_a_model(micro, capsys):
+    from hf_slm.cli.main import main
+    from hf_slm.demo.presets import get_preset
+
+    out, _ = micro
+    demo = json.loads((out / "null_scores.json").read_text())["tasks"]
+    args = ["eval", "--null", "--benchmarks", str(out / "benchmarks"), "--n-boot", str(get_preset("micro").bootstrap)]
+    assert main(args) == 2 and "--dataset" in capsys.readouterr().err  # the unigram needs a train split
+    assert main([*args, "--dataset", str(out / "units")]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert set(got["tasks"]) == set(demo)
+    for task, entry in got["tasks"].items():  # the demo's null stage, same seed and resamples
+        for scorer in ("length", "unigram"):
+            assert entry[scorer]["value"] == demo[task][scorer]["value"]
+            assert entry[scorer]["ci95"] == demo[task][scorer]["ci95"]
+
+
 def test_loss_falls_with_data_at_every_size(micro):
     out, _ = micro
     by_scale = {}

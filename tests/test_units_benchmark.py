@@ -54,3 +54,16 @@ def test_unit_lengths_are_counterbalanced_per_group_by_dropping_rows_of_the_larg
     # a length-only scorer (prefers the shorter candidate) is at chance on what is kept
     decided = [s for s in signs if s]
     assert abs(sum(s < 0 for s in decided) / len(decided) - 0.5) <= 0.5 / len(decided) + 1e-9
+
+
+def test_the_slack_each_small_group_keeps_does_not_lean_the_same_way_in_every_group():
+    from hf_slm.units.length_balance import balance_by_units, longer_sign
+
+    # six plots of three questions, two with the positive longer and one shorter in each (micro's tSC):
+    # ±1 per group alone keeps all six leaning "longer", a length scorer's macro accuracy then 1/3
+    rows = [{"id": f"{g}-{i}", "voice": "v", "group": g, "positive": [0] * (5 if i < 2 else 2), "negative": [0] * 3}
+            for g in "abcdef" for i in range(3)]
+    kept, dropped = balance_by_units(rows)
+    lean = {g: sum(longer_sign(r) for r in kept if r["group"] == g) for g in "abcdef"}
+    assert all(abs(v) <= 1 for v in lean.values()) and abs(sum(lean.values())) <= 1, lean
+    assert len(dropped) == 5  # every group but one gives up one "longer" row

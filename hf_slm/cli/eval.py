@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     which.add_argument("--model", help="checkpoint folder (with run.json: scores are written into it) "
                                        "or Hub id (scores are printed)")
     which.add_argument("--runs", help="folder of run folders: evaluate each completed, unevaluated run")
+    which.add_argument("--null", action="store_true",
+                       help="no model: score the benchmarks with the model-free null scorers (length-only; unit "
+                            "unigram from --dataset's train split), a validity check; prints JSON (hf_slm.scoring.null)")
     p.add_argument("--benchmarks", required=True, help="benchmark folder BENCH/<task>/")
     p.add_argument("--tasks", nargs="+", help="only these task folders (default: every one found)")
     p.add_argument("--dataset", help="unit dataset for the held-out loss (default: run.json's dataset)")
@@ -78,6 +81,17 @@ def _evaluate(run_dir, args, options):
     return evaluate_run(run_dir, args.benchmarks, args.dataset, options, args.tasks, on_saved=update_model_index)
 
 
+def _null(args) -> int:
+    from hf_slm.scoring.null import null_report, unbiased
+
+    if not args.dataset:
+        raise ConfigError("--dataset", "--null needs the unit dataset whose train split gives the unigram frequencies")
+    report = null_report(args.benchmarks, existing_path(args.dataset, "--dataset"), tasks=args.tasks,
+                         n_boot=args.n_boot, seed=args.seed)
+    print(json.dumps({"unbiased": unbiased(report), "tasks": report}, indent=2))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from hf_slm.runrecord import RUN_FILE, RunRecord, find_runs
     from hf_slm.scoring.benchmark import evaluate_checkpoint
@@ -87,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     options = _options(args)
     if not task_folders(args.benchmarks):
         raise ConfigError("--benchmarks", f"{args.benchmarks} holds no task folders with data/*.parquet")
+    if args.null:
+        return _null(args)
     if args.model:
         model = Path(args.model)
         if (model / RUN_FILE).exists():

@@ -148,12 +148,9 @@ class Demo:
 
     def null_scores(self) -> dict:
         """Model-free null scorers (length-only, unit unigram) on every benchmark: DIR/null_scores.json."""
-        from hf_slm.scoring.null import null_benchmarks, unbiased, unigram_logprobs
-        from hf_slm.units.dataset import load_unit_dataset
+        from hf_slm.scoring.null import null_report, unbiased
 
-        units = load_unit_dataset(self.paths["units"])
-        logp = unigram_logprobs(units.splits["train"]["units"], units.k)
-        report = null_benchmarks(self.paths["bench"], logp, n_boot=self.preset.bootstrap, seed=self.seed)
+        report = null_report(self.paths["bench"], self.paths["units"], n_boot=self.preset.bootstrap, seed=self.seed)
         stage = read_json(self.out / STATE_FILE)["stages"]["benchmarks"]
         for task, entry in report.items():
             entry["identical_removed"] = int(stage.get("identical_units_removed", {}).get(task, 0))

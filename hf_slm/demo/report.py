@@ -71,7 +71,8 @@ def finding_evidence(key: str, f: dict) -> str:
         return "–" if err is None else f"max abs. rel. error {err:.2%} on {len(ev.get('held_out') or [])} held-out runs"
     if key == "benchmarks_unbiased":
         return "; ".join(f"{t}: length {_iv(v.get('length'))}, unigram {_iv(v.get('unigram'))}, "
-                         f"{v.get('identical_removed', 0)} identical removed" for t, v in ev.items())
+                         f"{v.get('identical_removed', 0)} identical and {v.get('length_balance_removed', 0)} for length "
+                         f"balance removed" for t, v in ev.items())
     if key == "speech_above_chance":
         return ", ".join(f"{t} {_iv(ev[t])}" for t in ("sblimp", "swuggy") if ev.get(t)) + \
             (f" ({ev['run']})" if ev.get("run") else "")

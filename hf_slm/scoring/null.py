@@ -123,3 +123,12 @@ def unbiased(report: dict) -> bool:
     """Every scorer's interval contains 0.5 on every task, and no pair is identical in units."""
     return bool(report) and all(t["identical"] == 0 and all(t[s]["chance_in_interval"] for s in SCORERS)
                                 for t in report.values())
+
+
+def null_report(bench_dir, units_dir, *, tasks=None, n_boot: int = 1000, seed: int = 0) -> dict:
+    """null_benchmarks with the unigram frequencies of the unit dataset's train split (demo and CLI)."""
+    from hf_slm.units.dataset import load_unit_dataset
+
+    units = load_unit_dataset(units_dir)
+    logp = unigram_logprobs(units.splits["train"]["units"], units.k)
+    return null_benchmarks(bench_dir, logp, tasks=tasks, n_boot=n_boot, seed=seed)
