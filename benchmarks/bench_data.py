@@ -51,8 +51,8 @@ def write_dataset(folder: Path, n_tokens: int, seed: int = 0) -> dict:
     """A unit dataset folder with ~n_tokens train tokens (and TEST_DOCS test documents)."""
     import pyarrow.parquet as pq
 
-    from hf_slm.dataset_format import TOKENIZER_DIR, make_meta, make_stats, shard_name, token_features, write_meta
-    from hf_slm.units.tokenizer import save_unit_tokenizer
+    from hf_slm.dataset_format import shard_name, token_features
+    from tests.helpers.unit_data import finish_synthetic_units
 
     schema = token_features().arrow_schema
     rng = np.random.default_rng(seed)
@@ -71,12 +71,7 @@ def write_dataset(folder: Path, n_tokens: int, seed: int = 0) -> dict:
             pq.write_table(table, path)
         counts[split] = {"rows": int(n_docs), "tokens": int(lengths.sum())}
         seconds += float(lengths.sum()) / 25
-    save_unit_tokenizer(K, folder / TOKENIZER_DIR)
-    write_meta(folder, make_meta("units", {
-        "encoder": {"name": "synthetic", "frame_rate": 25.0, "sample_rate": 16000},
-        "codebook": {"k": K, "sha256": ""}, "dedup": False, "tokenization": "units", "counts": counts,
-        "stats": make_stats(rows=sum(c["rows"] for c in counts.values()), seconds=seconds,
-                            units=sum(c["tokens"] for c in counts.values()), skips=[])}))
+    finish_synthetic_units(folder, K, counts, seconds)
     return counts
 
 
@@ -254,8 +249,9 @@ def main(argv=None) -> int:
         print(f"peak RSS growth {lo['tokens']:.0e} -> {hi['tokens']:.0e} tokens: warm {doc['warm_rss_growth']:+.1%}, "
               f"cold build {doc['cold_rss_growth']:+.1%} (goal ≤ +25%)")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(doc, indent=2) + "\n")
+        from hf_slm.atomic import write_json
+
+        write_json(args.json, doc)
         print(f"wrote {args.json}")
     return 0 if all(r["same_batches"] for r in results) else 1
 

@@ -16,7 +16,6 @@ grows with the load.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hf_slm.atomic import write_json
 from hf_slm.provenance import hardware, package_versions
 from hf_slm.scaling.design import Grid, evaluate_design, paper_prior, refit, simulate_losses
 
@@ -93,8 +93,7 @@ def main(argv=None) -> int:
     result["hardware"] = hardware()
     result["versions"] = package_versions()
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        write_json(args.json, result)
     return 0
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
+from hf_slm.atomic import write_json
 from hf_slm.provenance import hardware, package_versions
 from hf_slm.scaling.bootstrap import bootstrap_chinchilla
 from hf_slm.scaling.chinchilla import default_grid, fit_chinchilla
@@ -112,8 +112,7 @@ def main(argv=None) -> int:
     bs = result["bootstrap"]
     print(f"bootstrap: {bs['resamples']} resamples in {bs['seconds']:.2f} s wall ({bs['cpu_seconds']:.2f} s cpu)")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        write_json(args.json, result)
     return 0
 
 

@@ -50,20 +50,25 @@ def run(pipe, waves, label: str, rate: int = 16000) -> dict:
     return res
 
 
+def _audio_folder(tmp: Path, seconds: float, cb, seed: int) -> None:
+    """TMP/audio/*.flac (22.05 kHz clips of 10 s, as a user's recordings) and TMP/cb.safetensors."""
+    import soundfile as sf
+
+    (tmp / "audio").mkdir()
+    for i, w in enumerate(clips(seconds, 10.0, rate=22050, seed=seed)):
+        sf.write(tmp / "audio" / f"f{i:04d}.flac", w, 22050)
+    cb.save(tmp / "cb.safetensors")
+
+
 def extract_end_to_end(seconds: float, cb) -> dict:
     """`extract` on 22.05 kHz FLAC files: decoding, resampling, encoding, k-means, Parquet shards, merge."""
     import tempfile
-
-    import soundfile as sf
 
     from hf_slm.units.extract import ExtractConfig, extract
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        (tmp / "audio").mkdir()
-        for i, w in enumerate(clips(seconds, 10.0, rate=22050, seed=7)):
-            sf.write(tmp / "audio" / f"f{i:04d}.flac", w, 22050)
-        cb.save(tmp / "cb.safetensors")
+        _audio_folder(tmp, seconds, cb, seed=7)
         t = time.perf_counter()
         meta = extract(ExtractConfig(input=str(tmp / "audio"), out=str(tmp / "ds"), codebook=str(tmp / "cb.safetensors"),
                                      shard_size=200, progress=False))
@@ -105,14 +110,9 @@ def processes_side_by_side(seconds: float, cb, repeats: int = 2) -> dict:
     import subprocess
     import tempfile
 
-    import soundfile as sf
-
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        (tmp / "audio").mkdir()
-        for i, w in enumerate(clips(seconds, 10.0, rate=22050, seed=11)):
-            sf.write(tmp / "audio" / f"f{i:04d}.flac", w, 22050)
-        cb.save(tmp / "cb.safetensors")
+        _audio_folder(tmp, seconds, cb, seed=11)
         times: dict[str, list[float]] = {"1 process": [], "2 processes": []}
         merges: list[float] = []
         for _ in range(repeats):

@@ -1,6 +1,6 @@
 """The audio dataset folder (what synthesis writes and `hf-slm units extract` reads).
 
-The shared layout of hf_slm.dataset_format: DIR/data/{split}-XXXXX-of-YYYYY.parquet with columns
+The shared layout of hf_slm.dataset_format: DIR/data/{split}-{index:05d}-of-{count:05d}.parquet with columns
 id, audio (encoded wav/flac bytes: decoded with soundfile, never torchcodec), text, speaker and
 word_times (word alignments in seconds: [{word, start, end}]). Given splits are kept by the unit stage.
 """

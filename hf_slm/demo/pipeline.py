@@ -151,10 +151,6 @@ class Demo:
         from hf_slm.scoring.null import null_report, unbiased
 
         report = null_report(self.paths["bench"], self.paths["units"], n_boot=self.preset.bootstrap, seed=self.seed)
-        stage = read_json(self.out / STATE_FILE)["stages"]["benchmarks"]
-        for task, entry in report.items():
-            entry["identical_removed"] = int(stage.get("identical_units_removed", {}).get(task, 0))
-            entry["length_balance_removed"] = int(stage.get("length_balance_removed", {}).get(task, 0))
         write_json(self.out / NULL_FILE, {"scorers": {"length": "prefers the shorter candidate (-units)",
                                                       "unigram": "mean unit log-prob, training-split unigram"},
                                           "tasks": report})

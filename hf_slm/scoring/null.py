@@ -93,25 +93,30 @@ def familywise_confidence(n_tests: int, confidence: float = 0.95) -> float:
 
 def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 1000, seed: int = 0,
                     confidence: float = 0.95) -> dict:
-    """{task: {"rows", "identical", "length": entry, "unigram": entry}} for every unit task folder.
+    """{task: {"rows", "identical", "identical_removed", "length_balance_removed", "length": entry,
+    "unigram": entry}} for every unit task folder (the two removal counts from its meta.json).
 
     Each entry's interval is family-wise over every (task, scorer) test; `ci95` is its own 95% one."""
+    from hf_slm.dataset_format import read_meta
     from hf_slm.dataset_format.benchmark import load_benchmark, task_folders
 
-    data = {}
+    data, removed = {}, {}
     for task, folder in task_folders(bench_dir).items():
         if tasks is not None and task not in tasks:
             continue
         ds = load_benchmark(folder)
         if "positive" not in ds.column_names or len(ds) == 0:
             continue
+        meta = read_meta(folder)
+        removed[task] = {"identical_removed": int(meta.get("identical_units_removed", 0)),
+                         "length_balance_removed": int(meta.get("length_balance_removed", 0))}
         data[task] = ds.select_columns(["id", "group", "prompt", "positive", "negative", "prompt_text",
                                         "positive_text", "negative_text"])
     scorers = {"length": length_score, "unigram": unigram_scorer(logp)}
     level = familywise_confidence(len(data) * len(scorers), confidence)
     out = {}
     for task, ds in data.items():
-        out[task] = {"rows": len(ds), "identical": len(identical_rows(ds))}
+        out[task] = {"rows": len(ds), "identical": len(identical_rows(ds)), **removed[task]}
         for name, fn in scorers.items():
             entry = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=level)
             own = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=confidence)

@@ -59,6 +59,16 @@ class Chunk:
         return bytes(out)
 
 
+def _extended(src: bytes, pos: int, length: int) -> tuple[int, int]:
+    """LZ4's length extension: while the nibble says 15, add bytes until one is not 255."""
+    while True:
+        extra = src[pos]
+        pos += 1
+        length += extra
+        if extra != 255:
+            return length, pos
+
+
 def lz4_block_decompress(src: bytes, out: bytearray) -> None:
     """Append one LZ4 block's output to `out` (literals + back-references into what came before)."""
     pos = 0
@@ -67,12 +77,7 @@ def lz4_block_decompress(src: bytes, out: bytearray) -> None:
         pos += 1
         length = token >> 4
         if length == 15:
-            while True:
-                extra = src[pos]
-                pos += 1
-                length += extra
-                if extra != 255:
-                    break
+            length, pos = _extended(src, pos, length)
         out += src[pos:pos + length]
         pos += length
         if pos >= len(src):
@@ -81,12 +86,7 @@ def lz4_block_decompress(src: bytes, out: bytearray) -> None:
         pos += 2
         match = (token & 15) + 4
         if token & 15 == 15:
-            while True:
-                extra = src[pos]
-                pos += 1
-                match += extra
-                if extra != 255:
-                    break
+            match, pos = _extended(src, pos, match)
         if not 0 < offset <= len(out):
             raise ValueError("LZ4 back-reference before the start of the output")
         start = len(out) - offset

@@ -23,6 +23,16 @@ def _rows(rng, n, k, prefix, min_len=20, max_len=80):
     return rows
 
 
+def finish_synthetic_units(folder: Path, k: int, counts: dict, seconds: float) -> None:
+    """Tokenizer and meta.json of a synthetic unit dataset whose shards are written ({split: rows, tokens})."""
+    save_unit_tokenizer(k, folder / TOKENIZER_DIR)
+    write_meta(folder, make_meta("units", {
+        "encoder": {"name": "synthetic", "frame_rate": 25.0, "sample_rate": 16000},
+        "codebook": {"k": k, "sha256": ""}, "dedup": False, "tokenization": "units", "counts": counts,
+        "stats": make_stats(rows=sum(c["rows"] for c in counts.values()), seconds=seconds,
+                            units=sum(c["tokens"] for c in counts.values()), skips=[])}))
+
+
 def make_unit_dataset(folder: str | Path, k: int = 20, n_train: int = 200, n_test: int = 20, seed: int = 0,
                       splits: tuple[str, ...] = ("train", "test")) -> Path:
     folder = Path(folder)
@@ -35,10 +45,5 @@ def make_unit_dataset(folder: str | Path, k: int = 20, n_train: int = 200, n_tes
         write_shard(folder, split, 0, 1, rows)
         counts[split] = {"rows": n, "tokens": sum(len(r["units"]) for r in rows)}
         seconds += sum(r["duration"] for r in rows)
-    save_unit_tokenizer(k, folder / TOKENIZER_DIR)
-    write_meta(folder, make_meta("units", {
-        "encoder": {"name": "synthetic", "frame_rate": 25.0, "sample_rate": 16000},
-        "codebook": {"k": k, "sha256": ""}, "dedup": False, "tokenization": "units", "counts": counts,
-        "stats": make_stats(rows=sum(c["rows"] for c in counts.values()), seconds=seconds,
-                            units=sum(c["tokens"] for c in counts.values()), skips=[])}))
+    finish_synthetic_units(folder, k, counts, seconds)
     return folder
