@@ -1,7 +1,8 @@
 """Benchmark validity: model-free null scorers (hf_slm.scoring.null), identical-unit removal and the
 generators' counterbalancing, on hand-made benchmark rows and on the generators' text."""
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
@@ -155,3 +156,114 @@ def test_no_homophone_contrasts_and_no_repeated_word_pairs():
     assert len(pairs) == len({(p["positive"], p["negative"]) for p in pairs})
     # only the stressed vowel changes: "balloon" keeps its schwa-initial syllable
     assert all(p["negative"].startswith("ball") for p in pairs if p["positive"] == "balloon")
+
+
+def test_opposite_pairs_balance_two_signs_where_a_running_count_gets_stuck():
+    from hf_slm.synth.balance import LengthBalance, OppositePairs
+
+    # signs read off the items themselves: (length sign, frequency sign)
+    signs = (lambda p, n: p[0], lambda p, n: p[1])
+    stream = [(1, 1), (-1, 1), (1, -1), (1, 1), (-1, 1), (0, 0), (1, -1), (-1, 1)]
+    b = OppositePairs(signs)
+    taken = [t for s in stream for t in b.offer(s, None, s)]
+    assert taken == [(-1, 1), (1, -1), (0, 0), (-1, 1), (1, -1)]  # (1, 1) has no opposite: never taken
+    assert sum(t[0] for t in taken) == 0 and sum(t[1] for t in taken) == 0
+    # the running count with slack 1 that this replaced: after (1, 1) nothing fits again
+    length, freq = LengthBalance(), LengthBalance()
+    length.sign, freq.sign = signs
+    kept = [s for s in stream if length.accepts(s, None) and freq.accepts(s, None)
+            and not (length.add(s, None) or freq.add(s, None))]
+    assert kept == [(1, 1), (0, 0)]
+
+
+def _word_logprob(counts, total, vocab, text):
+    # independent of hf_slm.synth.balance: whitespace words, punctuation stripped by hand
+    import math
+
+    ws = [w.strip('.,?!"').lower() for w in text.split()]
+    return sum(math.log((counts.get(w, 0) + 0.5) / (total + 0.5 * vocab)) for w in ws if w)
+
+
+def test_no_phenomenon_is_decided_by_the_training_stories_word_frequencies():
+    from collections import Counter
+
+    from hf_slm.synth.cloze import TrainingText
+    from hf_slm.synth.pairs import make_pairs
+    from hf_slm.synth.stories import generate_stories
+
+    texts = [s.text for s in generate_stories(600, seed=0)]
+    training = TrainingText(texts)
+    counts = Counter(w.strip('.,?!"').lower() for t in texts for w in t.split())
+    counts.pop("", None)
+    total, vocab = sum(counts.values()), len(counts) + 1
+    by = defaultdict(list)
+    for p in make_pairs(40, seed=0, exclude=frozenset(training.sentences), frequency=training.words):
+        by[p["group"]].append(p)
+    assert len(by) == 10 and all(len(v) == 40 for v in by.values()), {k: len(v) for k, v in by.items()}
+    for group, pairs in by.items():
+        d = [_word_logprob(counts, total, vocab, p["positive"]) - _word_logprob(counts, total, vocab, p["negative"])
+             for p in pairs]
+        favoured, against = sum(x > 1e-9 for x in d), sum(x < -1e-9 for x in d)
+        assert abs(favoured - against) <= 1, (group, favoured, against)  # quantifiers, islands were 30 / 0
+        longer, shorter = _balance(pairs)
+        assert abs(longer - shorter) <= 1, (group, longer, shorter)
+
+
+def _count_models(texts):
+    """Two model-free scorers of a sentence from the training texts' counts (independent of hf_slm):
+    an interpolated word-trigram model, and the log-counts of the sentence's ordered word pairs
+    (w_i before w_j in one training sentence: "dogs ... are", "Lily ... herself")."""
+    import math
+    from itertools import combinations
+
+    def words(sentence):
+        return [w.strip('.,?!"').lower() for w in sentence.split()]
+
+    sentences = [x for t in texts for x in re.split(r"(?<=[.?!])\s+", t.replace('"', "")) if x]
+    uni, bi, tri, pairs = Counter(), Counter(), Counter(), Counter()
+    for x in sentences:
+        w = ["<s>", *words(x), "</s>"]
+        uni.update(w), bi.update(zip(w, w[1:])), tri.update(zip(w, w[1:], w[2:]))
+        pairs.update(set(combinations(words(x), 2)))
+    n, v = sum(uni.values()), len(uni) + 1
+
+    def trigram(sentence):
+        w, lp = ["<s>", *words(sentence), "</s>"], 0.0
+        for i in range(1, len(w)):
+            p1 = (uni[w[i]] + 0.1) / (n + 0.1 * v)
+            p2 = (bi[w[i - 1], w[i]] + p1) / (uni[w[i - 1]] + 1)
+            p3 = p2 if i < 2 else (tri[w[i - 2], w[i - 1], w[i]] + p2) / (bi[w[i - 2], w[i - 1]] + 1)
+            lp += math.log(p3)
+        return lp
+
+    def cooccurrence(sentence):
+        return sum(math.log(pairs[x] + 0.5) for x in set(combinations(words(sentence), 2)))
+
+    return trigram, cooccurrence
+
+
+def _accuracy(score, pairs):
+    d = [score(p["positive"]) - score(p["negative"]) for p in pairs]
+    return sum(1.0 if x > 1e-9 else 0.5 if x > -1e-9 else 0.0 for x in d) / len(d)
+
+
+def test_training_stories_speak_every_construction_the_pairs_test():
+    """Every phenomenon is decided, above chance, by a simple count model of the training stories
+    (the world sentences of hf_slm.synth.scenes); the stories' spine alone decides most of them by
+    neither (it had no plural animal, reflexive, "any" or "there was")."""
+    from hf_slm.synth.cloze import TrainingText
+    from hf_slm.synth.pairs import make_pairs
+    from hf_slm.synth.stories import HELDOUT, generate_stories
+
+    texts = [s.text for s in generate_stories(600, seed=0)]
+    training = TrainingText(texts)
+    by = defaultdict(list)
+    for p in make_pairs(40, seed=0, exclude=frozenset(training.sentences), frequency=training.words):
+        by[p["group"]].append(p)
+    models = _count_models(texts)
+    spine = _count_models([s.text for s in generate_stories(600, seed=0, namespace=HELDOUT)])
+    undecided = 0
+    for group, pairs in by.items():
+        assert max(_accuracy(m, pairs) for m in models) >= 0.65, group  # 0.68 .. 1.0 here
+        undecided += max(_accuracy(m, pairs) for m in spine) < 0.6
+    assert undecided >= 5  # 6: agreement, determiners, reflexives, argument structure, irregulars

@@ -2,7 +2,7 @@
 
 from hf_slm.hub import laws as L
 from hf_slm.scaling import fit_runs, write_laws
-from tests.helpers.scaling_designs import records, simulate, tiny_design
+from tests.helpers.scaling_designs import SEED1_INTERLEAVED, records, simulate, tiny_design
 
 
 def test_laws_card_flags_unidentified_constants_and_shows_the_extrapolation_check(tmp_path):
@@ -24,9 +24,10 @@ def test_laws_card_flags_unidentified_constants_and_shows_the_extrapolation_chec
     assert "refuses them" in text  # the planner's refusal is explained
 
 
-# seed 1 of the tiny demo's 6 interleaved runs: two budgets, and the fit sends β to 237 and B to inf,
-# which scaling_laws.json writes as null; the plots once crashed on it (float(None))
-SEED1_INTERLEAVED = [[996624.0, 996624.0, 238640.0, 238640.0, 55536.0, 55536.0], [98304.0, 49152.0, 98304.0, 49152.0, 98304.0, 49152.0], [5.189164619757872, 5.80861546122986, 5.8852073601075165, 6.2498856333846655, 6.353049830699367, 6.5202217443842905]]
+# seed 1 of the tiny demo's 6 interleaved runs: two budgets, and the fit sends β to 237 and B to inf on
+# an AVX2 CPU, which scaling_laws.json writes as null; the plots once crashed on it (float(None)). On an
+# AVX-512 CPU the same fit stops at B = 2.8e157, β = 34, so the test sets B = inf itself: the path under
+# test is the one for a non-finite constant, whichever machine runs it
 
 
 def test_a_law_with_an_infinite_constant_is_written_plotted_and_carded_without_a_curve(tmp_path):
@@ -36,12 +37,19 @@ def test_a_law_with_an_infinite_constant_is_written_plotted_and_carded_without_a
     from hf_slm.scaling import write_plots
     from hf_slm.scaling.compute_optimal import ComputeOptimal
 
+    from hf_slm.scaling.fit_runs import LEVEL, _compute_optimal
+
     n, d, loss = SEED1_INTERLEAVED
     laws = fit_runs(records(n, d, loss, mode="interleaved"), bootstrap=20)
+    fitted = laws["laws"]["interleaved"]
+    assert fitted["chinchilla"]["B"] > 1e100 or fitted["chinchilla"]["B"] == float("inf")
+    fitted["chinchilla"]["B"] = float("inf")
+    fitted["compute_optimal"] = _compute_optimal(fitted["chinchilla"], LEVEL)
     write_laws(tmp_path, laws)
     group = json.loads((tmp_path / "scaling_laws.json").read_text())["laws"]["interleaved"]
     assert group["chinchilla"]["fitted"] and group["chinchilla"]["B"] is None  # inf, written as null
-    assert not any(L.identifiable(group["chinchilla"]).values())
+    ident = L.identifiable(group["chinchilla"])
+    assert not ident["B"] and not ident["beta"] and not ident["E"]  # two budgets cannot identify the data term
     assert ComputeOptimal.from_group(group) is None  # no compute-optimal curve from a non-finite law
     assert group["compute_optimal"] == {"fitted": False,
                                         "reason": "the fitted law has a constant that is not finite (B)"}

@@ -86,6 +86,24 @@ def test_t2_epoch_likelihood_fit(epoch):
     assert fit.alpha == pytest.approx(0.347813, abs=1e-5)
     assert fit.beta == pytest.approx(0.365854, abs=1e-5)
     assert fit.converged  # BFGS ends on "precision loss" with a negligible gradient: that is the optimum
+    assert fit.extra["grad_scaled"] < 1e-7
+
+
+def test_t2_stopped_early_on_precision_loss_is_not_converged(epoch, monkeypatch):
+    """A BFGS that ends on "precision loss" far from the optimum must not pass for converged."""
+    from hf_slm.scaling import chinchilla
+
+    minimize = chinchilla.optimize.minimize
+
+    def stopped(*args, options=None, **kw):
+        out = minimize(*args, options={**(options or {}), "maxiter": 5}, **kw)
+        out.status, out.success = 2, False  # what BFGS reports when its line search gives up
+        return out
+
+    monkeypatch.setattr(chinchilla.optimize, "minimize", stopped)
+    n, d, loss, _ = epoch
+    fit = fit_chinchilla_likelihood(n, d, loss)
+    assert not fit.converged and fit.extra["grad_scaled"] > 1e-6
 
 
 def test_t3_bootstrap_loosely(epoch, t1):

@@ -35,6 +35,30 @@ def test_a_dead_term_starts_alive():
     assert np.all(np.isfinite(starts)) and starts.shape == (1, 5)
 
 
+def test_a_term_that_underflows_everywhere_is_fitted_without_it():
+    # seed 1 of the tiny demo's interleaved runs (two budgets, 49k and 98k tokens) at β = 67: D^-β is
+    # subnormal (1e-314) at every point; NNLS given that column answered [nan, inf] and log() warned.
+    # The other two coefficients are then the fit without the term.
+    import warnings
+
+    from scipy import optimize
+
+    from tests.helpers.scaling_designs import SEED1_INTERLEAVED
+
+    n, d, loss = (np.array(v) for v in SEED1_INTERLEAVED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_a, log_b, log_e = linear_coefficients(np.log(n), np.log(d), loss, 0.0574, 67.0)
+    # independently: NNLS of the relative residual on the two live columns, A N^-α and E
+    cols = np.stack([n ** -0.0574, np.ones_like(n)], axis=1) / loss[:, None]
+    (a, e), _ = optimize.nnls(cols, np.ones_like(n))
+    assert np.isfinite([log_a, log_b, log_e]).all()
+    assert np.exp(log_a) == pytest.approx(a, rel=1e-6)
+    if e > 0:
+        assert np.exp(log_e) == pytest.approx(e, rel=1e-6)
+    assert np.isfinite(log_b)  # the floor: a small start, not a coefficient
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_varpro_reaches_the_grid_optimum_on_paper_grid_data(seed):
     n, d, loss = _paper_grid_points(noise=0.005, seed=seed)

@@ -229,3 +229,21 @@ def test_complete_checkpoints_are_told_from_cut_short_ones(tmp_path):
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
         "checkpoint-2", "checkpoint-4", "incomplete-checkpoint-10", "incomplete-checkpoint-6",
         "incomplete-checkpoint-8"]
+
+
+def test_the_entry_leaves_the_process_group_on_every_exit(tmp_path, monkeypatch, capsys):
+    """A rank that exits with its gloo group alive can abort at interpreter exit (exit -6)."""
+    import socket
+
+    import torch.distributed as dist
+
+    from hf_slm.training.entry import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+    assert dist.is_initialized()
+    code = main(["--scale", "no-such-scale", "--dataset", str(tmp_path), "--output_dir", str(tmp_path / "r")])
+    assert code == 2 and "error:" in capsys.readouterr().err
+    assert not dist.is_initialized()

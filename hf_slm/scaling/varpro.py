@@ -31,9 +31,14 @@ def linear_coefficients(log_n, log_d, loss, alpha: float, beta: float, weights=N
         sw = np.sqrt(np.asarray(weights, np.float64))
         cols, target = cols * sw[:, None], target * sw
     norm = np.linalg.norm(cols, axis=0)  # unit columns: N^−α and D^−β differ by many orders
-    norm = np.where(norm > 0, norm, 1.0)
-    z, _ = optimize.nnls(cols / norm, target)
-    z = z / norm
+    # A term below 1e-154 at every point (D^-β with β = 67 on 5e4 tokens is 1e-314, subnormal) would need a
+    # coefficient beyond 1e154 to matter: it is left out of NNLS, which given that column answered [nan, inf]
+    # (1 / norm overflows), and starts at the floor below like a term NNLS zeroes.
+    live = norm > np.sqrt(np.finfo(np.float64).tiny)
+    z = np.zeros(cols.shape[1])
+    if live.any():
+        z[live], _ = optimize.nnls(cols[:, live] / norm[live], target)
+        z[live] /= norm[live]
     mean = cols.mean(axis=0)
     # the floor DEAD_TERM_SHARE / mean, in logs: a term that underflowed (mean ~1e-320) takes any coefficient,
     # and the quotient itself would overflow to inf

@@ -1,12 +1,25 @@
-"""Counterbalancing by length: "the right answer is the longer one" holds for half the questions.
+"""Counterbalancing: "the right answer is the longer one" (or "the one of more frequent words")
+holds for half the questions.
 
-A model that prefers short (or long) sequences must not score above chance, so a generator keeps,
-per phenomenon or task, as many questions whose positive is the longer member as questions whose
-positive is the shorter one (within `slack`). Length is counted in letters, the closest text
-proxy of spoken duration; the demo measures the result on units (hf_slm.scoring.null).
+A model that prefers short (or long) sequences, or frequent words, must not score above chance, so
+a generator keeps, per phenomenon or task, as many questions whose positive is the longer member as
+questions whose positive is the shorter one (within `slack`), and likewise for word frequency in
+the training text. Length is counted in letters, the closest text proxy of spoken duration; the
+demo measures the result on units (hf_slm.scoring.null).
 """
 
 from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+
+_WORD = re.compile(r"[a-z']+")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
 
 
 def letters(text: str) -> int:
@@ -19,19 +32,43 @@ def longer_sign(positive: str, negative: str) -> int:
     return (a > b) - (a < b)
 
 
-class LengthBalance:
-    """Running count of (positive longer) − (positive shorter); a question is taken only if the count
-    stays within ±slack."""
+class WordFrequency:
+    """Word counts of the training text; `sign` says whose words a word-unigram model prefers."""
 
-    def __init__(self, slack: int = 1):
-        self.slack = slack
+    def __init__(self, texts: Iterable[str] = ()):
+        self.counts: Counter[str] = Counter()
+        for t in texts:
+            self.add(t)
+
+    def add(self, text: str) -> None:
+        self.counts.update(words(text))
+
+    def logprob(self, text: str) -> float:
+        """Sum of add-1/2 smoothed unigram log-probabilities of the text's words."""
+        total, vocab = sum(self.counts.values()), len(self.counts) + 1
+        return sum(math.log((self.counts[w] + 0.5) / (total + 0.5 * vocab)) for w in words(text))
+
+    def sign(self, positive: str, negative: str) -> int:
+        """+1 when the positive's words are the more probable, -1 when less, 0 without counts."""
+        if not self.counts:
+            return 0
+        d = self.logprob(positive) - self.logprob(negative)
+        return (d > 1e-9) - (d < -1e-9)
+
+
+class Balance:
+    """Running count of sign(positive, negative) (+1 / -1 / 0); a question is taken only if the
+    count stays within ±slack."""
+
+    def __init__(self, sign: Callable[[str, str], int] = longer_sign, slack: int = 1):
+        self.sign, self.slack = sign, slack
         self.count = 0
 
     def accepts(self, positive: str, negative: str) -> bool:
-        return abs(self.count + longer_sign(positive, negative)) <= self.slack
+        return abs(self.count + self.sign(positive, negative)) <= self.slack
 
     def add(self, positive: str, negative: str) -> None:
-        self.count += longer_sign(positive, negative)
+        self.count += self.sign(positive, negative)
 
     def take(self, positive: str, negative: str) -> bool:
         """Add the question if it keeps the balance; says whether it did."""
@@ -39,3 +76,33 @@ class LengthBalance:
             return False
         self.add(positive, negative)
         return True
+
+
+class LengthBalance(Balance):
+    """The balance of "the positive is the longer one" (in letters)."""
+
+    def __init__(self, slack: int = 1):
+        super().__init__(longer_sign, slack)
+
+
+class OppositePairs:
+    """Counterbalance on several signs at once. A greedy running count cannot: with slack 1 on two
+    signs, a question of signs (+1, +1) taken first leaves no way back when no (-1, -1) question
+    exists. Here a question of signs s waits until one of signs -s comes, and the two are taken
+    together (a question whose signs are all 0 is taken alone), so every sign sums to zero over
+    the taken questions; questions with no opposite are never taken."""
+
+    def __init__(self, signs: Iterable[Callable[[str, str], int]]):
+        self.signs = tuple(signs)
+        self.waiting: defaultdict[tuple[int, ...], list] = defaultdict(list)
+
+    def offer(self, positive: str, negative: str, item) -> list:
+        """The questions taken now: [], [item], or [the waiting opposite, item]."""
+        s = tuple(f(positive, negative) for f in self.signs)
+        if not any(s):
+            return [item]
+        opposite = tuple(-x for x in s)
+        if self.waiting[opposite]:
+            return [self.waiting[opposite].pop(0), item]
+        self.waiting[s].append(item)
+        return []

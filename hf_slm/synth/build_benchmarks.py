@@ -63,7 +63,8 @@ def plan_questions(cfg: BenchmarkConfig) -> dict[str, list[dict]]:
     training = TrainingText(training_texts(cfg.exclude_from))
     out: dict[str, list[dict]] = {}
     if "sblimp" in cfg.tasks:
-        pairs = make_pairs(cfg.pairs_per_phenomenon, cfg.seed, frozenset(training.sentences))
+        pairs = make_pairs(cfg.pairs_per_phenomenon, cfg.seed, frozenset(training.sentences),
+                           training.words)
         out["sblimp"] = [{**p, "id": f"sblimp-{p['group']}-{i:05d}-{v}", "voice": v, "prompt": ""}
                          for i, p in enumerate(pairs) for v in cfg.voices]
     if "ssc" in cfg.tasks or "tsc" in cfg.tasks:

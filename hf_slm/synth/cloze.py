@@ -15,20 +15,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from hf_slm.synth.balance import WordFrequency
 from hf_slm.synth.stories import HELDOUT, make_story
 from hf_slm.synth.textnorm import norm_sentence, split_sentences
 
 
 class TrainingText:
-    """Normalised sentences and 4-sentence windows of the training stories (for exclusion)."""
+    """Normalised sentences and 4-sentence windows of the training stories (for exclusion), and
+    their word counts (for frequency balance)."""
 
     def __init__(self, texts=()):
         self.sentences: set[str] = set()
         self.windows: set[tuple[str, ...]] = set()
+        self.words = WordFrequency()
         for t in texts:
             self.add(t)
 
     def add(self, text: str) -> None:
+        self.words.add(text)
         sents = [norm_sentence(s) for s in split_sentences(text)]
         self.sentences.update(sents)
         for i in range(max(0, len(sents) - 3)):

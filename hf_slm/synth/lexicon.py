@@ -45,3 +45,31 @@ def plural(noun: str) -> str:
 
 def article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
+
+# Word sets of the grammatical constructions: the training stories' world sentences
+# (hf_slm.synth.scenes) use their grammatical forms, the minimal pairs (hf_slm.synth.pairs) set
+# each against its error.
+VERB_S = (("likes", "like"), ("wants", "want"), ("sees", "see"), ("has", "have"))  # (3sg, plural)
+DEMONSTRATIVES = (("this", "these"), ("that", "those"))  # (singular, plural)
+TRANSITIVE_PAST = ("wanted", "dropped", "took", "held", "found")
+INTRANSITIVE_PAST = ("slept", "cried", "laughed", "smiled", "waited")
+SEE_VERBS = ("found", "wanted", "liked", "saw")
+REFLEXIVE_VERBS = ("hurt", "saw", "helped", "washed")
+# (grammatical, overregularised) plurals: the two sound different, and the grammatical one is
+# the shorter for one noun and the longer for the other
+IRREGULAR_PLURALS = {"mouse": ("mice", "mouses"), "fox": ("foxes", "foxs")}
+# past participles after "had" (participle, simple past)
+PARTICIPLES = {"go": ("gone", "went"), "eat": ("eaten", "ate"), "see": ("seen", "saw"),
+               "take": ("taken", "took"), "give": ("given", "gave"), "fly": ("flown", "flew")}
+# weak quantifiers take existential "there"; strong ones do not
+WEAK_QUANTIFIERS, STRONG_QUANTIFIERS = ("a", "another"), ("every", "each")
+# (transitive base, its past, motion base, its past) for the wh-questions of the island pairs
+ISLAND_VERBS = (("find", "found", "go", "went"), ("take", "took", "walk", "walked"),
+                ("fix", "fixed", "run", "ran"), ("find", "found", "come", "came"))
+
+
+def irregular_rest(r, verb: str, place: str) -> str:
+    """What follows a form of `verb`: a place for motion verbs, an object elsewhere."""
+    return {"go": f"to the {place}", "run": f"to the {place}", "come": f"to the {place}",
+            "sit": f"in the {place}", "fly": f"over the {place}"}.get(
+        verb, f"the {r.choice(sorted(OBJECTS))} in the {place}")

@@ -1,21 +1,25 @@
 """sBLIMP-style minimal pairs from templates over the stories' own vocabulary.
 
 Each phenomenon is a function rng → (grammatical, ungrammatical) that differ in one or two
-words. The contrasts are chosen to be learnable from a few hours of the generated stories:
-is/are and was/were agreement are acoustically salient and frequent in the stories (codas and
-dialogue use is/are, narration was/were); the others follow BLiMP's paradigms (determiner-noun,
-anaphor, argument structure, irregular forms, NPI licensing, quantifiers, islands).
+words, after BLiMP's paradigms (agreement, determiner-noun, anaphor, argument structure,
+irregular forms, NPI licensing, quantifiers, islands). Every construction is spoken, in its
+grammatical form, by the training stories' world sentences (hf_slm.synth.scenes), so the
+benchmark asks whether a model learned the grammar of the world it heard.
 
-No phenomenon may be decided by length: where the error changes a word's length (a licensor
-dropped, an overregularised "-ed"), half the pairs of the phenomenon make the grammatical member
-the longer one and half the shorter one (hf_slm.scoring.null measures it). Contrasts whose two
-forms sound the same in the TTS ("puppies"/"puppys") are not used.
+No phenomenon may be decided by length or by word frequency: half the pairs of each phenomenon make
+the grammatical member the longer one and half the shorter one, and (given the training text)
+half the one of more frequent words (hf_slm.synth.balance; hf_slm.scoring.null measures both on
+units). Contrasts whose two forms sound the same in the TTS ("puppies"/"puppys") are not used.
 """
 
 from __future__ import annotations
 
-from hf_slm.synth.lexicon import (COLORS, FEELINGS, IRREGULAR_PAST, KINDS, NAMES, OBJECTS,
-                                  PLACES, PRONOUNS, TRAITS)
+from hf_slm.synth.balance import OppositePairs, WordFrequency, longer_sign
+from hf_slm.synth.lexicon import (COLORS, DEMONSTRATIVES, FEELINGS, INTRANSITIVE_PAST,
+                                  IRREGULAR_PAST, IRREGULAR_PLURALS, ISLAND_VERBS, KINDS, NAMES,
+                                  OBJECTS, PARTICIPLES, PLACES, PRONOUNS, REFLEXIVE_VERBS, SEE_VERBS,
+                                  STRONG_QUANTIFIERS, TRAITS, TRANSITIVE_PAST, VERB_S,
+                                  WEAK_QUANTIFIERS, irregular_rest)
 
 
 def _name(r, gender=None, avoid=None):
@@ -50,64 +54,48 @@ def agreement_was_were(r):
 
 def agreement_verb_s(r):
     k = r.choice(sorted(KINDS))
-    s, p = r.choice([("likes", "like"), ("wants", "want"), ("sees", "see"), ("has", "have")])
+    s, p = r.choice(VERB_S)
     t = f"The {r.choice(TRAITS)} {{n}} {{v}} the {r.choice(COLORS)} {r.choice(sorted(OBJECTS))}."
     return _by_number(r, k, KINDS[k], t, s, p)
 
 
 def determiner_noun(r):
     o = r.choice(sorted(OBJECTS))
-    t = f"{_name(r)} {r.choice(['found', 'wanted', 'liked', 'saw'])} {{v}} {r.choice(COLORS)} {{n}}."
-    s, p = r.choice([("this", "these"), ("that", "those")])
+    t = f"{_name(r)} {r.choice(SEE_VERBS)} {{v}} {r.choice(COLORS)} {{n}}."
+    s, p = r.choice(DEMONSTRATIVES)
     return _by_number(r, o, OBJECTS[o], t, s, p)
 
 
 def anaphor_agreement(r):
     g = r.choice(["she", "he"])
     wrong = PRONOUNS["he" if g == "she" else "she"][3]
-    t = f"{_name(r, g)} {r.choice(['hurt', 'saw', 'helped', 'washed'])} {{}} in the {r.choice(PLACES)}."
+    t = f"{_name(r, g)} {r.choice(REFLEXIVE_VERBS)} {{}} in the {r.choice(PLACES)}."
     return t.format(PRONOUNS[g][3]), t.format(wrong)
 
 
 def argument_structure(r):
     # transitive vs intransitive verbs: the transitive one is longer in one pair, shorter in
     # one, and of the same length in the rest, so length does not decide
-    good, bad = r.choice([("wanted", "slept"), ("dropped", "cried"), ("took", "laughed"),
-                          ("held", "smiled"), ("found", "waited")])
+    good, bad = r.choice(list(zip(TRANSITIVE_PAST, INTRANSITIVE_PAST)))
     t = f"{_name(r)} {{}} the {r.choice(COLORS)} {r.choice(sorted(OBJECTS))}."
     return t.format(good), t.format(bad)
-
-
-# (grammatical, overregularised) plurals: the two sound different, and the grammatical one is
-# the shorter for one noun and the longer for the other
-_IRREGULAR_PLURALS = {"mouse": ("mice", "mouses"), "fox": ("foxes", "foxs")}
-# past participles after "had": the grammatical form is (mostly) the longer one, against the
-# simple-past pairs where the overregularised form is
-_PARTICIPLES = {"go": ("gone", "went"), "eat": ("eaten", "ate"), "see": ("seen", "saw"),
-                "take": ("taken", "took"), "give": ("given", "gave"), "fly": ("flown", "flew")}
-
-
-def _irregular_rest(r, verb: str, place: str) -> str:
-    return {"go": f"to the {place}", "run": f"to the {place}", "come": f"to the {place}",
-            "sit": f"in the {place}", "fly": f"over the {place}"}.get(
-        verb, f"the {r.choice(sorted(OBJECTS))} in the {place}")
 
 
 def irregular_forms(r):
     place = r.choice(PLACES)
     u = r.random()
     if u < 0.2:
-        right, wrong = _IRREGULAR_PLURALS[r.choice(sorted(_IRREGULAR_PLURALS))]
+        right, wrong = IRREGULAR_PLURALS[r.choice(sorted(IRREGULAR_PLURALS))]
         t = f"{_name(r)} saw two {{}} in the {place}."
         return t.format(right), t.format(wrong)
     if u < 0.6:
-        verb = r.choice(sorted(_PARTICIPLES))
-        right, wrong = _PARTICIPLES[verb]
-        t = f"{_name(r)} had {{}} {_irregular_rest(r, verb, place)}."
+        verb = r.choice(sorted(PARTICIPLES))
+        right, wrong = PARTICIPLES[verb]
+        t = f"{_name(r)} had {{}} {irregular_rest(r, verb, place)}."
         return t.format(right), t.format(wrong)
     verb = r.choice(sorted(IRREGULAR_PAST))
     right, wrong = IRREGULAR_PAST[verb]
-    t = f"{_name(r)} {{}} {_irregular_rest(r, verb, place)}."
+    t = f"{_name(r)} {{}} {irregular_rest(r, verb, place)}."
     return t.format(right), t.format(wrong)
 
 
@@ -126,22 +114,15 @@ def npi_licensing(r):
 def quantifiers(r):
     # existential "there" takes a weak quantifier; half the pairs put a longer weak one against a
     # shorter strong one, half the other way round
-    good, bad = r.choice([("a", "every"), ("another", "each")])
+    good, bad = r.choice(list(zip(WEAK_QUANTIFIERS, STRONG_QUANTIFIERS)))
     t = f"There was {{}} {r.choice(TRAITS)} {r.choice(sorted(KINDS))} in the {r.choice(PLACES)}."
     return t.format(good), t.format(bad)
-
-
-# (transitive base, its past, motion base, its past): the grammatical question has the first
-# verb's base and the second's past, the island violation the other two, so which one is longer
-# depends on the verbs; two sets each way
-_ISLAND_VERBS = (("find", "found", "go", "went"), ("take", "took", "walk", "walked"),
-                 ("fix", "fixed", "run", "ran"), ("find", "found", "come", "came"))
 
 
 def island_effects(r):
     a = _name(r)
     b, place = _name(r, avoid=a), r.choice(PLACES)
-    v1, v1_past, v2, v2_past = r.choice(_ISLAND_VERBS)
+    v1, v1_past, v2, v2_past = r.choice(ISLAND_VERBS)
     return (f"What did {a} {v1} before {b} {v2_past} to the {place}?",
             f"What did {a} {v2} to the {place} before {b} {v1_past}?")
 
@@ -160,27 +141,32 @@ PHENOMENA = {
 }
 
 
-def make_pairs(per_phenomenon: int, seed: int = 0, exclude=frozenset()) -> list[dict]:
+def make_pairs(per_phenomenon: int, seed: int = 0, exclude=frozenset(),
+               frequency: WordFrequency | None = None) -> list[dict]:
     """[{group, positive, negative}]: distinct pairs per phenomenon, none whose sentences are in
-    `exclude` (normalised training sentences), length-counterbalanced within each phenomenon
-    (hf_slm.synth.balance); deterministic for the seed."""
+    `exclude` (normalised training sentences), counterbalanced within each phenomenon
+    (hf_slm.synth.balance) in length and, given the training text's word counts, in word frequency;
+    deterministic for the seed."""
     import random
 
-    from hf_slm.synth.balance import LengthBalance
     from hf_slm.synth.textnorm import norm_sentence
 
     out = []
     for group, fn in PHENOMENA.items():
         r = random.Random(f"pairs:{seed}:{group}")
         seen: set[tuple[str, str]] = set()
-        balance = LengthBalance()  # the grammatical member is the longer one in half the pairs
+        # the grammatical member is the longer one in half the pairs, and the one of more frequent
+        # words in half (a word-unigram model of the stories scored 1.0 on quantifiers and islands)
+        balance = OppositePairs([longer_sign] + ([frequency.sign] if frequency else []))
+        taken: list[dict] = []
         for _ in range(per_phenomenon * 50):
-            if len(seen) >= per_phenomenon:
+            if len(taken) >= per_phenomenon:
                 break
             good, bad = fn(r)
             if good == bad or (good, bad) in seen or norm_sentence(good) in exclude \
-                    or norm_sentence(bad) in exclude or not balance.take(good, bad):
+                    or norm_sentence(bad) in exclude:
                 continue
             seen.add((good, bad))
-            out.append({"group": group, "positive": good, "negative": bad})
+            taken += balance.offer(good, bad, {"group": group, "positive": good, "negative": bad})
+        out += taken[:per_phenomenon]
     return out

@@ -1,7 +1,7 @@
 """A built-in, seeded story generator: a small grammar of simple stories with cause and effect.
 
-Every story has the same spine, [intro, setup, problem, turn, ending] (+ a coda in training
-stories): the turn decides the outcome (good or bad) and the ending states it, so an ending that
+Every story has the same spine, [intro, setup, problem, turn, ending] (+ world sentences,
+hf_slm.synth.scenes, and codas in training stories): the turn decides the outcome (good or bad) and the ending states it, so an ending that
 says the opposite contradicts the story (sSC), and an ending from another story names other
 characters and objects (tSC). Both can carry signal for tiny models trained on these stories.
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from hf_slm.synth.lexicon import (COLORS, FOODS, HIDING, KINDS, NAMES, OBJECTS, PLACES, PRONOUNS,
                                   TRAITS, article)
+from hf_slm.synth.scenes import SCENES
 
 TRAIN, HELDOUT = "train", "heldout"
 
@@ -182,6 +183,9 @@ def make_story(namespace: str, seed: int, index: int, coda: bool | None = None) 
     sentences = [_intro(r, c), r.choice(setups), r.choice(problems),
                  r.choice(goods if good else bads), right]
     n_coda = (r.choice([0, 1, 1, 2]) if namespace == TRAIN else 0) if coda is None else int(coda)
+    # training stories also say something of their world in the constructions the minimal pairs test
+    n_scene = r.choice([1, 2, 2, 3]) if namespace == TRAIN and coda is None else 0
+    sentences += [r.choice(SCENES)(r, c) for _ in range(n_scene)]
     sentences += r.sample(CODAS[good], n_coda)
     sentences = [_cap(s.format(**c)) for s in sentences]
     return Story(id=f"{namespace}-{seed}-{index:07d}", plot=plot, hero=c["X"], friend=c["Y"],

@@ -18,6 +18,16 @@ def exit_code(record) -> int:
     return EXIT_INTERRUPTED if record.status == "interrupted" else 0
 
 
+def leave_process_group() -> None:
+    """Tear down the launch's process group before the rank exits. Left to interpreter exit, its gloo
+    threads can be destroyed while still joinable and the rank aborts ("terminate called without an
+    active exception", exit -6): seen once in the 2-process DeepSpeed test on a loaded 2-core machine."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def main(argv: list[str] | None = None) -> int:
     from hf_slm.training.run import run_training
 
@@ -28,4 +38,6 @@ def main(argv: list[str] | None = None) -> int:
         if int(os.environ.get("RANK", "0")) == 0:
             sys.stderr.write(f"hf-slm train: error: {e}\n")
         return 2
+    finally:
+        leave_process_group()
     return exit_code(record)

@@ -33,3 +33,7 @@ def records(n, d, loss, mode: str = "speech", tokenization: str | None = None) -
                       tokens_seen=float(b), unique_tokens=float(b), flops_6nd=6.0 * a * b, final_test_loss=float(c),
                       tokenization=tokenization)
             for i, (a, b, c) in enumerate(zip(n, d, loss))]
+
+
+# the tiny demo's 6 interleaved runs of seed 1 (n_params, tokens, test loss): two budgets only
+SEED1_INTERLEAVED = [[996624.0, 996624.0, 238640.0, 238640.0, 55536.0, 55536.0], [98304.0, 49152.0, 98304.0, 49152.0, 98304.0, 49152.0], [5.189164619757872, 5.80861546122986, 5.8852073601075165, 6.2498856333846655, 6.353049830699367, 6.5202217443842905]]
