@@ -11,15 +11,14 @@ demo measures the result on units (hf_slm.scoring.null).
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-_WORD = re.compile(r"[a-z']+")
+from hf_slm.synth.textnorm import norm_sentence
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    return norm_sentence(text).split()
 
 
 def letters(text: str) -> int:
@@ -37,16 +36,19 @@ class WordFrequency:
 
     def __init__(self, texts: Iterable[str] = ()):
         self.counts: Counter[str] = Counter()
+        self.total = 0
         for t in texts:
             self.add(t)
 
     def add(self, text: str) -> None:
-        self.counts.update(words(text))
+        ws = words(text)
+        self.counts.update(ws)
+        self.total += len(ws)
 
     def logprob(self, text: str) -> float:
         """Sum of add-1/2 smoothed unigram log-probabilities of the text's words."""
-        total, vocab = sum(self.counts.values()), len(self.counts) + 1
-        return sum(math.log((self.counts[w] + 0.5) / (total + 0.5 * vocab)) for w in words(text))
+        denom = self.total + 0.5 * (len(self.counts) + 1)
+        return sum(math.log((self.counts[w] + 0.5) / denom) for w in words(text))
 
     def sign(self, positive: str, negative: str) -> int:
         """+1 when the positive's words are the more probable, -1 when less, 0 without counts."""
