@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from hf_slm.atomic import atomic_path  # noqa: E402
@@ -94,8 +95,9 @@ def downstream_vs_flops(laws: dict, out_dir: Path, reference: bool = True) -> li
     c = _flops_range(laws)
     table3 = paper_constants()["cuervo_marxer_2024"]["table3_downstream_gamma"]
     for ax, group in zip(axes[0], order):
-        for j, (metric, res) in enumerate(sorted(laws["laws"][group]["downstream"].items())):
-            col = f"C{j}"
+        metrics = sorted(laws["laws"][group]["downstream"].items())
+        for j, (metric, res) in enumerate(metrics):
+            col = f"C{j}" if len(metrics) <= 10 else plt.cm.tab20(j % 20)  # the cycle repeats after 10
             env = res.get("envelope", {})
             ax.plot(env.get("flops", []), env.get("value", []), "o", ms=4, color=col, label=f"{metric} envelope")
             if res.get("fitted"):
@@ -111,6 +113,8 @@ def downstream_vs_flops(laws: dict, out_dir: Path, reference: bool = True) -> li
                         ax.plot(c, y0 * (c / x0) ** g_paper, "--", color=col, lw=0.8,
                                 label=f"paper γ = {g_paper}")
         ax.set(xscale="log", yscale="log", xlabel="training FLOPs (6ND)", title=group)
+        # a group spanning less than a decade gets labelled minor ticks, which run into each other
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.legend(fontsize=7)
     axes[0][0].set_ylabel("score (accuracy)")
     return _save(fig, out_dir, "downstream_vs_flops")
