@@ -44,6 +44,29 @@ def test_sims_runs_start_from_the_demos_text_lms_at_the_speech_runs_compute(micr
         assert {"sblimp", "swuggy", "ssc", "tsc", "ssc_t2s", "ssc_s2t"} <= set(rec.scores)
 
 
+def test_every_run_of_the_grid_trains_with_the_presets_recipe(micro):
+    from dataclasses import replace
+
+    from hf_slm.demo.pipeline import Demo
+    from hf_slm.demo.presets import PRESETS
+
+    out, _ = micro
+    recipe = replace(PRESETS["micro"], learning_rate=3e-3, learning_rates={"tiny-50k": 7e-3}, global_batch=4)
+    demo = Demo(out, recipe)
+    runs = demo.grid() + demo.interleaved_grid()
+    assert {v["mode"] for v in runs} == {"speech", "text", "interleaved"}
+    # an interleaved run has no scale of its own: it trains at its speech twin's learning rate
+    lr = {(v["mode"], Path(v["output_dir"]).name.split("-D")[0].split("-", 1)[1]): v["learning_rate"] for v in runs}
+    assert lr == {(m, s): (7e-3 if s == "tiny-50k" else 3e-3) for m, s in lr} and len(set(lr.values())) == 2
+    assert {v["global_batch"] for v in runs} == {4}
+    # and what the micro demo trained is what its preset says, per update
+    p = PRESETS["micro"]
+    for d in find_runs(out / "runs"):
+        rec = RunRecord.load(d)
+        assert rec.recipe["learning_rate"] == p.learning_rate
+        assert rec.tokens_per_update == p.global_batch * p.context
+
+
 def test_findings_json_has_the_seven_findings_with_evidence(micro):
     out, _ = micro
     found = json.loads((out / "findings.json").read_text())["findings"]

@@ -203,6 +203,7 @@ class Demo:
                 runs.append(dict(
                     scale=scale, dataset=str(dataset), mode=mode, budget_tokens=tokens,
                     epochs=epochs, context=p.context, global_batch=p.global_batch,
+                    learning_rate=p.learning_rate_of(scale),
                     per_device_train_batch_size=p.global_batch, output_dir=str(self.paths["runs"] / mode / tag),
                     min_warmup_steps=0, warmup_fraction=0.05, curve_points=p.curve_points,
                     checkpoints=2, seed=self.seed, logging_steps=50, disable_tqdm=True,
