@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from hf_slm.demo.workers import default_workers
 from hf_slm.errors import ConfigError
+from hf_slm.training.arguments import recipe_defaults
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class Preset:
     multi_epoch: tuple[tuple[str, int, float], ...]  # (scale, D, epochs): runs on a repeated pool
     context: int = 256
     global_batch: int = 16  # sequences per update
-    learning_rate: float = 5e-4  # peak of the cosine for a scale not in learning_rates (the paper's)
+    # peak of the cosine for a scale not in learning_rates: the training recipe's (the paper's)
+    learning_rate: float = field(default_factory=lambda: recipe_defaults()["learning_rate"])
     learning_rates: dict[str, float] = field(default_factory=dict)  # per scale, where a preset measured them
     pairs_per_phenomenon: int = 20
     cloze_questions: int = 60
