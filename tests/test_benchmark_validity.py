@@ -98,8 +98,10 @@ def _chars(s):
 def _is_good(q):
     from hf_slm.synth.stories import make_story
 
-    namespace, seed, index = q["id"][len("ssc-"):].rsplit("-", 2)
-    return make_story(namespace, int(seed), int(index), coda=False).good
+    story = q["id"][len("ssc-"):]
+    twin = story.endswith("-twin")
+    namespace, seed, index = story.removesuffix("-twin").rsplit("-", 2)
+    return make_story(namespace, int(seed), int(index), coda=False).good != twin
 
 
 def _balance(pairs):
@@ -120,12 +122,12 @@ def test_every_phenomenon_and_cloze_task_is_length_counterbalanced():
         longer, shorter = _balance(pairs)
         assert abs(longer - shorter) <= 1, (group, longer, shorter)  # NPI, quantifiers, islands were 0 / 60
     cloze = make_cloze(80, seed=0, training=TrainingText())
-    # the happy ending is the right one in half of each plot's sSC questions (the metric is a macro over
-    # plots, so a balance over the whole task alone let a unigram scorer reach 0.8 on two plots)
+    # the happy ending is the right one in exactly half of each plot's sSC questions (the metric is a
+    # macro over plots; a balance over the whole task alone let a unigram scorer reach 0.8 on two plots)
     outcome = defaultdict(int)
     for q in cloze["ssc"]:
         outcome[q["group"]] += 1 if _is_good(q) else -1
-    assert len(outcome) == 6 and all(abs(v) <= 2 for v in outcome.values()), dict(outcome)  # ±1 per template
+    assert len(outcome) == 6 and set(outcome.values()) == {0}, dict(outcome)
     for task in ("ssc", "tsc"):
         assert len(cloze[task]) == 80
         plots = defaultdict(list)
@@ -133,16 +135,41 @@ def test_every_phenomenon_and_cloze_task_is_length_counterbalanced():
             plots[q["group"]].append(q)
         for plot, qs in plots.items():
             longer, shorter = _balance(qs)
-            assert abs(longer - shorter) <= 1, (task, plot, longer, shorter)
+            assert longer == shorter, (task, plot, longer, shorter)
 
 
-def test_length_balance_takes_a_question_only_while_the_count_stays_within_slack():
-    from hf_slm.synth.balance import LengthBalance, longer_sign
+def _prompt_blind_scorers():
+    """Scorers that read only the candidate: shorter wins, a word-unigram table, a hash (a prior over
+    names or any other fixed preference of an ending)."""
+    import hashlib
 
-    assert longer_sign("abc d", "ab") == 1 and longer_sign("a", "b.") == 0 and longer_sign("a", "bc") == -1
-    b = LengthBalance(slack=1)
-    assert b.take("long one", "short") and not b.take("longer", "short") and b.take("a", "b")
-    assert b.take("x", "xyz") and b.count == 0
+    from hf_slm.synth.stories import generate_stories
+
+    counts = Counter(w.strip('.,?!"').lower() for s in generate_stories(300, seed=0) for w in s.text.split())
+    return {"shorter": lambda t: -_chars(t),
+            "unigram": lambda t: sum(np.log(counts[w.strip('.,?!"').lower()] + 0.5) for w in t.split()) / _words(t),
+            "hash": lambda t: int(hashlib.sha256(t.encode()).hexdigest()[:8], 16)}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_cloze_questions_are_mirror_pairs_so_a_prompt_blind_scorer_scores_exactly_half(seed):
+    from hf_slm.synth.build_benchmarks import BenchmarkConfig, plan_questions
+
+    plan = plan_questions(BenchmarkConfig(out="unused", tasks=["ssc", "tsc"], cloze_questions=60, seed=seed,
+                                          voices=["en-us", "en-us+f3"]))
+    for task in ("ssc", "tsc"):
+        qs = plan[task]
+        assert len(qs) == 60 and len({q["id"] for q in qs}) == 60 and len({q["prompt"] for q in qs}) == 60
+        for a, b in zip(qs[::2], qs[1::2]):
+            assert (a["positive"], a["negative"]) == (b["negative"], b["positive"]) and a["positive"] != a["negative"]
+            assert a["group"] == b["group"] and a["voice"] == b["voice"] and a["prompt"] != b["prompt"]
+        assert {q["voice"] for q in qs} == {"en-us", "en-us+f3"}
+        for name, score in _prompt_blind_scorers().items():
+            plots = defaultdict(list)
+            for q in qs:
+                d = score(q["positive"]) - score(q["negative"])
+                plots[q["group"]].append(1.0 if d > 1e-9 else 0.5 if d > -1e-9 else 0.0)
+            assert {g: sum(v) / len(v) for g, v in plots.items()} == {g: 0.5 for g in plots}, (task, name)
 
 
 def test_no_homophone_contrasts_and_no_repeated_word_pairs():
@@ -159,7 +186,7 @@ def test_no_homophone_contrasts_and_no_repeated_word_pairs():
 
 
 def test_opposite_pairs_balance_two_signs_where_a_running_count_gets_stuck():
-    from hf_slm.synth.balance import LengthBalance, OppositePairs
+    from hf_slm.synth.balance import OppositePairs
 
     # signs read off the items themselves: (length sign, frequency sign)
     signs = (lambda p, n: p[0], lambda p, n: p[1])
@@ -168,12 +195,6 @@ def test_opposite_pairs_balance_two_signs_where_a_running_count_gets_stuck():
     taken = [t for s in stream for t in b.offer(s, None, s)]
     assert taken == [(-1, 1), (1, -1), (0, 0), (-1, 1), (1, -1)]  # (1, 1) has no opposite: never taken
     assert sum(t[0] for t in taken) == 0 and sum(t[1] for t in taken) == 0
-    # the running count with slack 1 that this replaced: after (1, 1) nothing fits again
-    length, freq = LengthBalance(), LengthBalance()
-    length.sign, freq.sign = signs
-    kept = [s for s in stream if length.accepts(s, None) and freq.accepts(s, None)
-            and not (length.add(s, None) or freq.add(s, None))]
-    assert kept == [(1, 1), (0, 0)]
 
 
 def _word_logprob(counts, total, vocab, text):

@@ -82,3 +82,11 @@ def test_a_config_error_survives_the_trip_back_from_a_worker_process():
     with ProcessPoolExecutor(1) as pool, pytest.raises(ConfigError) as e:
         pool.submit(require, False, "--k", "must be > 0").result()
     assert str(e.value) == "--k: must be > 0"
+
+
+def test_an_odd_number_of_cloze_questions_is_refused_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "bench"
+    rc = main(["synth", "benchmarks", "--out", str(out), "--tasks", "tsc", "--cloze-questions", "7", "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "--cloze-questions" in err[0] and "mirror pairs" in err[0]
+    assert not out.exists()

@@ -67,3 +67,23 @@ def test_the_slack_each_small_group_keeps_does_not_lean_the_same_way_in_every_gr
     lean = {g: sum(longer_sign(r) for r in kept if r["group"] == g) for g in "abcdef"}
     assert all(abs(v) <= 1 for v in lean.values()) and abs(sum(lean.values())) <= 1, lean
     assert len(dropped) == 5  # every group but one gives up one "longer" row
+
+
+def test_mirror_pairs_are_never_split_by_the_length_balance():
+    from hf_slm.units.length_balance import balance_by_units, mirrored
+
+    def row(i, pos, neg, voice="v", group="plot"):
+        return {"id": f"q{i}", "voice": voice, "group": group, "positive": pos, "negative": neg}
+
+    # 20 plain rows whose positive is longer, and two mirror pairs (cloze questions sharing their endings);
+    # rows 31/32 swap their candidates too but in another voice (other audio): not a mirror pair
+    plain = [row(i, [1, 2, 3, i], [4, 5]) for i in range(20)]
+    pairs = [row(20, [7, 7, 7], [8]), row(21, [8], [7, 7, 7]), row(22, [9, 9], [6]), row(23, [6], [9, 9]),
+             row(31, [5, 5, 5], [3], "v"), row(32, [3], [5, 5, 5], "w")]
+    rows = plain[:10] + pairs + plain[10:]
+    assert mirrored(rows) == {10, 11, 12, 13}
+    kept, dropped = balance_by_units(rows)
+    ids = {r["id"] for r in kept}
+    assert {"q20", "q21", "q22", "q23"} <= ids
+    # the unpaired rows are balanced among themselves: 21 "longer" (20 plain + q31) against q32
+    assert len(dropped) == 19 and all(r["id"] not in {"q20", "q21", "q22", "q23"} for r in dropped)

@@ -2,10 +2,10 @@
 holds for half the questions.
 
 A model that prefers short (or long) sequences, or frequent words, must not score above chance, so
-a generator keeps, per phenomenon or task, as many questions whose positive is the longer member as
-questions whose positive is the shorter one (within `slack`), and likewise for word frequency in
-the training text. Length is counted in letters, the closest text proxy of spoken duration; the
-demo measures the result on units (hf_slm.scoring.null).
+the minimal-pair generator takes questions in opposite pairs (`OppositePairs`), per phenomenon.
+Length is counted in letters, the closest text proxy of spoken duration; the unit stage balances
+again on units (hf_slm.units.length_balance) and the demo measures the result (hf_slm.scoring.null).
+The cloze tasks need none of this: they are built as mirror pairs (hf_slm.synth.cloze).
 """
 
 from __future__ import annotations
@@ -56,35 +56,6 @@ class WordFrequency:
             return 0
         d = self.logprob(positive) - self.logprob(negative)
         return (d > 1e-9) - (d < -1e-9)
-
-
-class Balance:
-    """Running count of sign(positive, negative) (+1 / -1 / 0); a question is taken only if the
-    count stays within ±slack."""
-
-    def __init__(self, sign: Callable[[str, str], int] = longer_sign, slack: int = 1):
-        self.sign, self.slack = sign, slack
-        self.count = 0
-
-    def accepts(self, positive: str, negative: str) -> bool:
-        return abs(self.count + self.sign(positive, negative)) <= self.slack
-
-    def add(self, positive: str, negative: str) -> None:
-        self.count += self.sign(positive, negative)
-
-    def take(self, positive: str, negative: str) -> bool:
-        """Add the question if it keeps the balance; says whether it did."""
-        if not self.accepts(positive, negative):
-            return False
-        self.add(positive, negative)
-        return True
-
-
-class LengthBalance(Balance):
-    """The balance of "the positive is the longer one" (in letters)."""
-
-    def __init__(self, slack: int = 1):
-        super().__init__(longer_sign, slack)
 
 
 class OppositePairs:

@@ -1,9 +1,9 @@
 """`hf-slm synth benchmarks`: the spoken benchmarks in the schema of hf_slm.synth.schema.
 
 BENCH/sblimp, BENCH/ssc, BENCH/tsc, BENCH/swuggy: every minimal pair (and word pair) is voiced by
-every voice; a cloze question by one voice (alternating). Every utterance is synthesized as the
-first utterance of a fresh engine state (FreshPool), so the two candidates differ only by their
-text and a shared prompt is one recording used with both endings. Synthesis writes the audio
+every voice; a cloze mirror pair (hf_slm.synth.cloze) by one voice (alternating). Every utterance
+is synthesized as the first utterance of a fresh engine state (FreshPool), so the two candidates
+differ only by their text and a shared prompt (or ending) is one recording. Synthesis writes the audio
 form; the unit form is the unit stage applied to it (hf_slm.units.benchmark, chained by the CLI's
 `--codebook` and by the demo).
 """
@@ -71,8 +71,8 @@ def plan_questions(cfg: BenchmarkConfig) -> dict[str, list[dict]]:
         cloze = make_cloze(cfg.cloze_questions, cfg.seed, training)
         for task in ("ssc", "tsc"):
             if task in cfg.tasks:
-                out[task] = [{**q, "voice": cfg.voices[i % len(cfg.voices)]}
-                             for i, q in enumerate(cloze[task])]
+                # one voice per mirror pair: the ending both rows share must be the same audio
+                out[task] = [{**q, "voice": cfg.voices[q["mirror"] % len(cfg.voices)]} for q in cloze[task]]
     if "swuggy" in cfg.tasks:
         out["swuggy"] = [{**w, "id": f"swuggy-{i:05d}-{v}", "voice": v, "prompt": ""}
                          for i, w in enumerate(make_wuggy(cfg.words, cfg.seed)) for v in cfg.voices]
@@ -134,6 +134,8 @@ def check_config(cfg: BenchmarkConfig) -> None:
     from hf_slm.synth.tts import check_tts
 
     require(bool(cfg.tasks), "--tasks", "give at least one task")
+    require(cfg.cloze_questions % 2 == 0, "--cloze-questions",
+            "must be even: cloze questions come in mirror pairs")
     require(cfg.exclude_from is None or Path(cfg.exclude_from).exists(), "--exclude-from",
             f"{cfg.exclude_from} does not exist")
     check_tts(cfg.tts, cfg.voices)

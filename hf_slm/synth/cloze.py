@@ -1,14 +1,21 @@
 """Spoken StoryCloze from held-out generated stories: sSC (contradicting ending) and tSC
-(an ending from another story).
+(an ending from another story), both built as mirror pairs.
 
 Both use the generator's spine: 4 prompt sentences (intro, setup, problem, turn) + ending.
 - sSC: the wrong ending states the opposite outcome of the turn (happy ↔ sad, dry ↔ wet, ...),
   one or two words apart from the right one.
 - tSC: the wrong ending is the right ending of another held-out story with the same plot,
   ending template and outcome but none of the same characters, object or colour: the two
-  endings differ only in whether they name this story's cast, a signal small models can use.
+  endings differ only in whether they name this story's cast.
+Mirror pairs: every question comes with its mirror, a question of the same plot and voice whose
+right and wrong endings are this one's swapped (sSC: the story's twin with the other turn,
+`make_story(flip=True)`; tSC: the other story's own question). So every ending is the right one
+once and the wrong one once, and any scorer that ignores the prompt (a length or unigram
+preference, a prior over names) scores exactly 0.5 on every plot. Balancing counts instead left
+the endings' own probabilities in: with one-sided pairs the unit-unigram scorer got tSC 0.43 on
+both tiny seeds and every tiny speech model scored below chance.
 Held-out stories come from namespace "heldout" (never the training stream) and any whose
-prompt or ending+prompt occurs in the training text is dropped (see `TrainingText`).
+prompt (or its twin's) occurs in the training text is dropped (see `TrainingText`).
 """
 
 from __future__ import annotations
@@ -43,57 +50,44 @@ class TrainingText:
 
 
 def heldout_stories(n: int, seed: int, training: TrainingText, max_tries: int = 50):
-    """n held-out 5-sentence stories whose prompt never occurs in the training text."""
+    """n (story, twin) pairs of held-out 5-sentence stories (the twin: the other outcome) whose
+    prompts never occur in the training text."""
     out, i = [], 0
     while len(out) < n and i < n * max_tries:
-        s = make_story(HELDOUT, seed, i, coda=False)
+        s, twin = (make_story(HELDOUT, seed, i, coda=False, flip=f) for f in (False, True))
         i += 1
-        if not training.has_prompt(s.sentences):
-            out.append(s)
+        if not training.has_prompt(s.sentences) and not training.has_prompt(twin.sentences):
+            out.append((s, twin))
     return out
 
 
+def _question(task: str, s, negative: str, mirror: int) -> dict:
+    return {"id": f"{task}-{s.id}", "group": s.plot, "prompt": s.prompt, "positive": s.ending,
+            "negative": negative, "mirror": mirror}
+
+
 def make_cloze(n: int, seed: int, training: TrainingText) -> dict[str, list[dict]]:
-    """{"ssc": [...], "tsc": [...]}: rows {id, group, prompt, positive, negative}.
-
-    Both are length-counterbalanced per plot (hf_slm.synth.balance; the metric is a macro accuracy
-    over plots, so a balance kept only over the whole benchmark can still tip one plot): the right
-    ending is the longer one in half of each plot's questions, so a preference for short or long
-    endings scores chance. sSC skips a story that would tip the balance; tSC picks, among the endings
-    it may use, one that keeps it.
-    """
-    from hf_slm.synth.balance import LengthBalance
-
-    stories = heldout_stories(n * 3, seed, training)
-    # sSC also keeps good and bad outcomes level (±1) per plot and ending template: the right ending is
-    # the happy one for half of them, so a preference for the happy (or the sad) ending's words, which
-    # a unit-unigram scorer has, scores chance (balanced over the whole benchmark only, the unigram
-    # scorer got 0.8 on two plots of the tiny demo)
-    ssc, balance, outcome = [], defaultdict(LengthBalance), defaultdict(int)
-    for s in stories:
-        if len(ssc) >= n:
-            break
-        step, kind = (1 if s.good else -1), (s.plot, s.ending_kind)
-        if abs(outcome[kind] + step) <= 1 and balance[s.plot].take(s.ending, s.wrong_ending):
-            outcome[kind] += step
-            ssc.append({"id": f"ssc-{s.id}", "group": s.plot, "prompt": s.prompt, "positive": s.ending,
-                        "negative": s.wrong_ending})
+    """{"ssc": [...], "tsc": [...]}: n // 2 mirror pairs each, rows {id, group, prompt, positive,
+    negative, mirror}; a pair's two rows are adjacent and share `mirror` (the pair's index), which
+    synthesis reads to give them one voice."""
+    held = heldout_stories(n * 3, seed, training)
+    ssc = []
+    for k, (s, twin) in enumerate(held[:n // 2]):
+        ssc += [_question("ssc", s, s.wrong_ending, k), _question("ssc", twin, twin.wrong_ending, k)]
+    stories = [s for s, _ in held]
     by_key = defaultdict(list)
     for s in stories:
         by_key[(s.plot, s.ending_kind, s.good)].append(s)
-    tsc, balance = [], defaultdict(LengthBalance)
+    tsc, used = [], set()
     for s in stories:
-        if len(tsc) >= n:
+        if len(tsc) + 2 > n:
             break
-        others = [o for o in by_key[(s.plot, s.ending_kind, s.good)]
-                  if o is not s and not (o.entities & s.entities)]
-        if not others:
+        if s.id in used:
             continue
-        start = len(tsc) % len(others)  # spread the choice over the candidates, as before
-        ordered = others[start:] + others[:start]
-        o = next((o for o in ordered if balance[s.plot].accepts(s.ending, o.ending)), None)
+        o = next((o for o in by_key[(s.plot, s.ending_kind, s.good)]
+                  if o.id not in used and o is not s and not (o.entities & s.entities)), None)
         if o is not None:
-            balance[s.plot].add(s.ending, o.ending)
-            tsc.append({"id": f"tsc-{s.id}", "group": s.plot, "prompt": s.prompt,
-                        "positive": s.ending, "negative": o.ending})
+            used |= {s.id, o.id}
+            k = len(tsc) // 2
+            tsc += [_question("tsc", s, o.ending, k), _question("tsc", o, s.ending, k)]
     return {"ssc": ssc, "tsc": tsc}

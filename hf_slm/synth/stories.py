@@ -171,13 +171,16 @@ def _cast(r: random.Random) -> dict:
             "food": food, "a_food": article(food)}
 
 
-def make_story(namespace: str, seed: int, index: int, coda: bool | None = None) -> Story:
-    """Story `index` of stream (namespace, seed). coda=None: training stories get 0-2 codas."""
+def make_story(namespace: str, seed: int, index: int, coda: bool | None = None,
+               flip: bool = False) -> Story:
+    """Story `index` of stream (namespace, seed). coda=None: training stories get 0-2 codas.
+    flip=True: its twin, the same draws with the other outcome (the other turn, the other ending),
+    so the twin's ending is this story's wrong ending and the other way round (sSC mirror pairs)."""
     r = random.Random(f"{namespace}:{seed}:{index}")
     c = _cast(r)
     plot = r.choice(sorted(PLOTS))
     setups, problems, goods, bads = PLOTS[plot]
-    good = r.random() < 0.5
+    good = (r.random() < 0.5) != flip
     kind = r.randrange(len(ENDINGS[plot]))
     right, wrong = ENDINGS[plot][kind] if good else ENDINGS[plot][kind][::-1]
     sentences = [_intro(r, c), r.choice(setups), r.choice(problems),
@@ -190,7 +193,8 @@ def make_story(namespace: str, seed: int, index: int, coda: bool | None = None) 
     sentences += [r.choice(SCENES)(r, c) for _ in range(n_scene)]
     sentences += r.sample(CODAS[good], n_coda)
     sentences = [_cap(s.format(**c)) for s in sentences]
-    return Story(id=f"{namespace}-{seed}-{index:07d}", plot=plot, hero=c["X"], friend=c["Y"],
+    return Story(id=f"{namespace}-{seed}-{index:07d}" + ("-twin" if flip else ""), plot=plot,
+                 hero=c["X"], friend=c["Y"],
                  obj=c["obj"], color=c["color"], good=good, ending_kind=kind,
                  sentences=sentences, wrong_ending=_cap(wrong.format(**c)),
                  entities={c["X"], c["Y"], c["obj"], c["color"]})

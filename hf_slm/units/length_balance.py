@@ -6,7 +6,9 @@ So after the unit stage, per group (phenomenon, plot, ...), the rows whose posit
 unit sequence and the rows whose positive is the shorter one are made as many (within `slack`)
 by dropping rows of the larger side, and the ±slack each group may keep leans the other way from the
 groups before it, so that over the whole task it stays within ±slack too. Which rows go is fixed by a hash of (id, voice), not by their
-content or length, so the kept rows are an unbiased sample of that side. Equal lengths are neutral.
+content or length, so the kept rows are an unbiased sample of that side. Equal lengths are neutral,
+and so are mirror pairs (two rows of one group and voice whose candidates are each other's swapped,
+hf_slm.synth.cloze): their signs cancel, and dropping one would break the pair.
 """
 
 from __future__ import annotations
@@ -27,12 +29,28 @@ def _order(row: dict) -> str:
     return hashlib.sha256(f"{row['id']}\x00{row.get('voice', '')}".encode()).hexdigest()
 
 
+def mirrored(rows: list[dict]) -> set[int]:
+    """Indices of the rows that have a mirror: another row of the same group and voice whose
+    positive is this one's negative and whose negative is this one's positive (paired one to one)."""
+    waiting: dict[tuple, list[int]] = defaultdict(list)
+    out: set[int] = set()
+    for i, r in enumerate(rows):
+        key = (r["group"], r.get("voice", ""), tuple(r["positive"]), tuple(r["negative"]))
+        mirror = (key[0], key[1], key[3], key[2])
+        if waiting[mirror]:
+            out.update((waiting[mirror].pop(0), i))
+        else:
+            waiting[key].append(i)
+    return out
+
+
 def balance_by_units(rows: list[dict], slack: int = 1) -> tuple[list[dict], list[dict]]:
     """(kept, dropped): per group, |#(positive longer) − #(positive shorter)| ≤ slack; order kept."""
     sides = defaultdict(lambda: {1: [], -1: []})
+    paired = mirrored(rows)
     for i, r in enumerate(rows):
         s = longer_sign(r)
-        if s:
+        if s and i not in paired:
             sides[r["group"]][s].append(i)
     drop, total = set(), 0
     for group in sorted(sides):
