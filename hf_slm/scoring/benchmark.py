@@ -27,6 +27,7 @@ import numpy as np
 from hf_slm.errors import ConfigError
 from hf_slm.scoring.aggregate import headline_figure, protocol_outcomes
 from hf_slm.scoring.encode import MODALITIES, TextEncoder, UnitEncoder, has_units
+from hf_slm.scoring.items import item_keys
 from hf_slm.scoring.lm import DTYPES, LoadedLM, load_lm, prefix_ids
 from hf_slm.scoring.loglik import Request, SeqScore, score_requests, score_shared_context, unique
 from hf_slm.scoring.metrics import DEFAULT_N_BOOT, pair_metrics
@@ -198,13 +199,6 @@ def _columns(ds, modality: str) -> tuple[list, list, list]:
     return tuple(ds[c] for c in cols)  # type: ignore[return-value]
 
 
-def item_keys(ds) -> list[str]:
-    """The key shared by the voicings of one item: its texts (ids usually carry the voice)."""
-    texts = zip(ds["group"], ds["prompt_text"], ds["positive_text"], ds["negative_text"])
-    keys = ["\x1f".join(t) for t in texts]
-    return keys if any(k.strip("\x1f") for k in keys) else list(ds["id"])
-
-
 def task_metrics(task: str, ds, scores: PairScores, options: EvalOptions) -> dict:
     """The run.json entry of one task from its candidates' scores, aggregated as the protocol says."""
     from hf_slm.tasks import CLOZE_TASKS, PHENOMENA_TASKS, base_task
@@ -214,9 +208,11 @@ def task_metrics(task: str, ds, scores: PairScores, options: EvalOptions) -> dic
     pos, neg = scores.logliks(p.reduction)
     voices = list(ds["voice"])
     multi_voice = len(set(voices)) > 1
-    items = item_keys(ds) if multi_voice else list(ds["id"])
+    items = item_keys(ds)
+    clustered = multi_voice or len(set(items)) < len(items)  # voicings or mirror pairs (hf_slm.scoring.items)
+    items = items if clustered else list(ds["id"])
     m = pair_metrics(pos, neg, groups=list(ds["group"]),
-                     voices=voices if multi_voice else None, items=items if multi_voice else None,
+                     voices=voices if multi_voice else None, items=items if clustered else None,
                      n_boot=options.n_boot, confidence=options.confidence, seed=options.seed)
     # "ssc_official" is a cloze task too (its files hold the whole story, so no separate prompt)
     cloze = base_task(task) in CLOZE_TASKS or any(ds["prompt"]) or any(ds["prompt_text"])

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from hf_slm.scoring.aggregate import headline_figure
+from hf_slm.scoring.items import item_keys
 from hf_slm.scoring.metrics import pair_outcomes
 from hf_slm.scoring.protocol import DEFAULT_PROTOCOL, get_protocol
 
@@ -62,13 +63,6 @@ def identical_rows(rows: Iterable[dict]) -> list[int]:
     return [i for i, r in enumerate(rows) if list(r["positive"]) == list(r["negative"])]
 
 
-def _item_keys(ds) -> list[str]:
-    """One key per item, shared by its voicings (its texts), as the model's scoring keys items."""
-    cols = [ds[c] for c in ("group", "prompt_text", "positive_text", "negative_text")]
-    keys = ["\x1f".join(t) for t in zip(*cols)]
-    return keys if any(k.strip("\x1f") for k in keys) else list(ds["id"])
-
-
 def null_task(ds, score: Callable, *, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95,
               protocol: str = DEFAULT_PROTOCOL) -> dict:
     """The headline figure of one null scorer on one unit task, with its per-group accuracies."""
@@ -77,7 +71,7 @@ def null_task(ds, score: Callable, *, n_boot: int = 1000, seed: int = 0, confide
     neg = np.array([score(p, c) for p, c in zip(prompts, negatives)], dtype=np.float64)
     outcomes = pair_outcomes(pos, neg)  # ties 0.5, whatever the protocol does with a model's ties
     groups = list(ds["group"])
-    entry = headline_figure(outcomes, groups, _item_keys(ds), get_protocol(protocol), n_boot=n_boot,
+    entry = headline_figure(outcomes, groups, item_keys(ds), get_protocol(protocol), n_boot=n_boot,
                             confidence=confidence, seed=seed)
     g = np.asarray(groups)
     entry["groups"] = {str(name): float(outcomes[g == name].mean()) for name in sorted(set(groups))}
