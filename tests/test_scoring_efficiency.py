@@ -55,13 +55,17 @@ def test_truncate_left_keeps_the_end():
 def test_overlength_is_truncated_and_counted_or_refused(lm, capsys):
     lm.model.config.max_position_embeddings = 6
     prompt, pos, neg = [1, 2, 3, 4, 5, 6, 7], [8, 9], [10, 11, 12]
-    s = score_pairs(lm, [prompt], [pos], [neg], EvalOptions(cloze_span="ending"))
-    assert s.truncated == 2
-    for cand, got in zip((pos, neg), (s.positive[0], s.negative[0])):
-        full = [EOS] + prompt + cand
-        kept = full[-7:]  # 6 input positions
-        want = score_requests(lm.model, [Request(tuple(kept[:-len(cand)]), tuple(cand))], pad_id=K + 1)[0]
-        assert got.n == len(cand) and got.sum_nll == pytest.approx(want.sum_nll, abs=1e-5)
+    # the prompt is cut once, for the longer ending (3 tokens + 4 of context = 6 input positions), so both
+    # endings are scored after the same window (cut apart, the shorter would keep one prompt token more)
+    context = tuple(([EOS] + prompt)[-4:])
+    for span in ("ending", "whole"):
+        s = score_pairs(lm, [prompt], [pos], [neg], EvalOptions(cloze_span=span))
+        assert s.truncated == 2
+        for cand, got in zip((pos, neg), (s.positive[0], s.negative[0])):
+            req = Request(context, tuple(cand)) if span == "ending" else Request((), context + tuple(cand))
+            want = score_requests(lm.model, [req], pad_id=K + 1)[0]
+            assert got.n == want.n and got.sum_nll == pytest.approx(want.sum_nll, abs=1e-5)
+        assert s.positive[0].n == (2 if span == "ending" else 5) and s.negative[0].n == (3 if span == "ending" else 6)
     with pytest.raises(ConfigError, match="exceed the model's 6 positions"):
         score_pairs(lm, [prompt], [pos], [neg], EvalOptions(overlength="refuse"))
     short = score_pairs(lm, [[]], [[1, 2]], [[3]], EvalOptions(overlength="refuse"))

@@ -11,7 +11,7 @@ figure of `pair_metrics` beside it, the protocol itself and the benchmark's chec
 
 Identical requests (a text scored once per voice, say) are scored once. A sequence longer than the
 model's positions is truncated from the left (the count is reported and kept as `truncated`), or
-refused with `overlength="refuse"`.
+refused with `overlength="refuse"`; a cloze prompt is cut once for both of its endings (`fit_context`).
 """
 
 from __future__ import annotations
@@ -118,6 +118,25 @@ def truncate_left(req: Request, limit: int) -> Request:
     return Request(keep[:len(keep) - n_cont], keep[len(keep) - n_cont:])
 
 
+def fit_context(groups: list[tuple[tuple, tuple]], limit: int | None) -> tuple[list[tuple[tuple, tuple]], int]:
+    """Questions whose context + longest candidate exceed `limit` positions get their context cut from
+    the left, once for both candidates, so that the longest fits; returns (groups, candidates cut).
+
+    Cutting each candidate's sequence on its own would leave the two endings after different prompt
+    windows (the longer ending's starting later), which under whole-story scoring compares prompt
+    text too: on the tiny demo (context 256, stories ~290 units) that alone moved speech tSC to
+    0.42-0.44 and sSC to 0.53-0.57 where the endings given one prompt scored 0.48-0.51 on both.
+    A candidate too long to keep one context token is left to `truncate_left`."""
+    out, cut = [], 0
+    for ctx, cands in groups:
+        longest = max(map(len, cands))
+        keep = (limit + 1 - longest) if limit else len(ctx)
+        if len(ctx) > keep >= 1:
+            ctx, cut = ctx[-keep:], cut + len(cands)
+        out.append((ctx, cands))
+    return out, cut
+
+
 def score_request_list(lm: LoadedLM, reqs: list[Request], options: EvalOptions) -> tuple[list[SeqScore], int]:
     """Scores of `reqs` in order, each distinct request run once; over-length ones truncated or refused."""
     limit = model_positions(lm.model)
@@ -171,15 +190,18 @@ def score_groups(lm: LoadedLM, groups: Sequence[tuple[Sequence[int], Sequence[Se
         raise ValueError("every question needs exactly a positive and a negative candidate")
     whole = p.cloze == "whole"
     limit = model_positions(lm.model)
+    cut = 0
+    if options.overlength == "truncate":
+        groups, cut = fit_context(groups, limit)
     fits = all(not limit or len(ctx) + max(map(len, cands)) - 1 <= limit for ctx, cands in groups)
     if options.share_prompt and fits and all(ctx for ctx, _ in groups):
         uniq, where = unique(groups)
         res = score_shared_context(lm.model, [(c, list(e)) for c, e in uniq], lm.pad_id, options.batch_size,
                                    options.progress, score_context=whole)
-        return PairScores([res[i][0] for i in where], [res[i][1] for i in where])
+        return PairScores([res[i][0] for i in where], [res[i][1] for i in where], cut)
     reqs = [Request((), ctx + cands[j]) if whole else Request(ctx, cands[j]) for j in (0, 1) for ctx, cands in groups]
     res, truncated = score_request_list(lm, reqs, options)
-    return PairScores(res[:len(groups)], res[len(groups):], truncated)
+    return PairScores(res[:len(groups)], res[len(groups):], cut + truncated)
 
 
 def score_pairs(lm: LoadedLM, prompts: Sequence, positives: Sequence, negatives: Sequence,
