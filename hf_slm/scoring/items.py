@@ -4,8 +4,10 @@ An item is a question with all its voicings (rows with the same texts). A cloze 
 (hf_slm.synth.cloze: two questions of one group, with different prompts, whose right and wrong
 endings are each other's swapped) is one item too: its two answers are not independent (a model
 blind to the prompt gets exactly one of them right), so an interval that drew them apart would be
-too narrow for a model that answers both alike and too wide for one that cannot. Pairs are matched
-one to one by their texts, in row order; rows without texts are their own items (by id).
+too narrow for a model that answers both alike and too wide for one that cannot. The per-item
+figure (`voice_accuracy`: an item counts only if all its rows are right) then counts a mirror pair
+only when both questions are right, which a prompt-blind model never does. Pairs are matched one to
+one by their texts, in row order; rows without texts are their own items (by id).
 """
 
 from __future__ import annotations
