@@ -86,6 +86,49 @@ def test_null_benchmarks_and_unbiased_over_task_folders(tmp_path):
     assert e["ci_low"] <= e["ci95"][0] and e["ci95"][1] <= e["ci_high"]
 
 
+def _text_tokenizer():
+    from hf_slm.textlm.tokenizer import train_text_tokenizer
+
+    words = "apple ball cat dog egg fish girl house".split()
+    stories = [" ".join(words[(i + j) % len(words)] for j in range(6)) + "." for i in range(200)]
+    return train_text_tokenizer(stories, vocab_size=300), stories
+
+
+def test_text_null_finds_a_lexical_task_the_tokenizer_decides_and_chance_on_swapped_pairs(tmp_path):
+    """A BPE vocabulary learned from the stories holds each real word as one token and a non-word as
+    several: a text lexical task is decided before any model (1.0), while a set whose every pair also
+    appears swapped gives any scorer exactly one right of two (0.5)."""
+    tok, stories = _text_tokenizer()
+    lexical = [("apple", "opple"), ("ball", "bawl"), ("cat", "cet"), ("dog", "dag"), ("fish", "fush"),
+               ("house", "hoose"), ("girl", "garl"), ("egg", "ugg")]
+    assert all(len(tok(w, add_special_tokens=False)["input_ids"]) == 1 for w, _ in lexical)
+    rows = [{**_row(i, "lexical", [1], [2], voice=v), "positive_text": w, "negative_text": n}
+            for i, (w, n) in enumerate(lexical) for v in ("v1", "v2")]
+    swapped = [{**_row(2 * i + k, "g", [1], [2]), "positive_text": (a, b)[k], "negative_text": (b, a)[k]}
+               for i, (a, b) in enumerate([("the cat eats.", "the cat eat."), ("a dog runs.", "a dogs run."),
+                                           ("my fish swims.", "my fish swim.")]) for k in (0, 1)]
+    bench = tmp_path / "bench"
+    _write(bench / "swuggy", rows, task="swuggy")
+    _write(bench / "sblimp", swapped)
+    train_ids = tok(stories, add_special_tokens=False)["input_ids"]
+    report = null.text_null_benchmarks(bench, tok, train_ids, n_boot=100)
+    for scorer in ("length", "unigram"):
+        assert report["swuggy"][scorer]["value"] == 1.0 and not report["swuggy"][scorer]["chance_in_interval"]
+        assert report["sblimp"][scorer]["value"] == pytest.approx(0.5)
+    assert report["swuggy"]["rows"] == 16 and report["swuggy"]["length"]["n_units"] == 8  # voicings: one item
+
+
+def test_text_columns_score_prompt_and_ending_as_one_sequence():
+    tok, _ = _text_tokenizer()
+    row = {"id": ["c-1"], "group": ["g"], "prompt_text": ["the dog sees a cat."],
+           "positive_text": ["the cat eats."], "negative_text": ["a fish swims."]}
+    cols = null.text_columns(row, tok)
+    # independent: the tokenizer on the whole story, the ending after one space (lm-evaluation-harness)
+    assert list(cols["positive"][0]) == tok("the dog sees a cat. the cat eats.", add_special_tokens=False)["input_ids"]
+    assert list(cols["negative"][0]) == tok("the dog sees a cat. a fish swims.", add_special_tokens=False)["input_ids"]
+    assert cols["prompt"] == [()]
+
+
 # ---- the generators' counterbalancing, on their text (the demo measures it on units) ------------
 def _words(s):
     return len(s.replace("?", "").replace(".", "").split())

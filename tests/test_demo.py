@@ -99,6 +99,16 @@ def test_null_scorers_ran_on_every_benchmark_and_no_identical_pair_is_left(micro
     assert set(evidence) == set(null)
 
 
+def test_text_null_scorers_ran_on_every_benchmark_and_reach_the_text_finding(micro):
+    out, _ = micro
+    text_null = json.loads((out / "null_scores_text.json").read_text())["tasks"]
+    assert set(text_null) == {"sblimp", "ssc", "tsc", "swuggy"}
+    # the text side's BPE holds every real word of the stories as one token: lexical decision for free
+    assert text_null["swuggy"]["unigram"]["value"] > 0.9 and not text_null["swuggy"]["unigram"]["chance_in_interval"]
+    evidence = json.loads((out / "findings.json").read_text())["findings"]["text_scales_faster"]["evidence"]
+    assert evidence["tasks"] == ["sblimp", "ssc", "tsc"] and set(evidence["text_null"]) == set(text_null)
+
+
 def test_eval_null_scores_a_benchmark_folder_without_a_model(micro, capsys):
     from hf_slm.cli.main import main
     from hf_slm.demo.presets import get_preset

@@ -127,6 +127,23 @@ def test_text_scales_faster_needs_the_ratio_interval_above_one():
     assert none["reproduced"] is False and none["evidence"]["not_fitted"]["sblimp"]["speech"] == "x"
 
 
+def test_text_scales_faster_compares_only_table_3_metrics_and_keeps_the_rest_as_evidence():
+    laws = _gamma_laws(0.06, (0.05, 0.07), 0.02, (0.018, 0.022))
+    for g, gamma in (("text", 0.01), ("speech", 0.04)):  # a text lexical law slower than speech's
+        laws["laws"][g]["downstream"]["swuggy"] = {"fitted": True, "gamma": gamma,
+                                                   "intervals": {"gamma": {"low": gamma * 0.9, "high": gamma * 1.1}}}
+    text_null = {"swuggy": {"length": {"value": 1.0, "ci_low": 1.0, "ci_high": 1.0, "chance_in_interval": False},
+                            "unigram": {"value": 1.0, "ci_low": 1.0, "ci_high": 1.0, "chance_in_interval": False}},
+                 "sblimp": {"unigram": {"value": 0.56, "ci_low": 0.51, "ci_high": 0.6, "chance_in_interval": False}}}
+    out = F.text_scales_faster(laws, text_null)
+    assert out["reproduced"] is True and set(out["evidence"]["ratios"]) == {"sblimp"}
+    assert out["evidence"]["left_out"]["swuggy"]["ratio"] == pytest.approx(0.25)
+    assert out["evidence"]["text_null"]["swuggy"]["unigram"]["value"] == 1.0
+    assert "off chance on sblimp" in out["note"]  # a compared task's text null is reported, not hidden
+    every = F.text_scales_faster(laws, tasks=("sblimp", "swuggy"))  # the old rule: swuggy's 0.25 decides
+    assert every["reproduced"] is False
+
+
 def test_interleaved_beats_textless_on_matched_compute():
     sp = [_rec("speech", f"s{i}", 100, d, 3.0, {"sblimp": _s(0.5, 0.45, 0.55)}) for i, d in enumerate((10, 20))]
     il = [_rec("interleaved", f"i{i}", 100, d, 2.9, {"sblimp": _s(0.7, 0.65, 0.75)}) for i, d in enumerate((10, 20))]

@@ -24,6 +24,10 @@ EXTRAPOLATION_TOLERANCE = 0.03  # the issue's "within 3%"
 CHANCE = 0.5
 LAW_CONSTANTS = ("E", "A", "B", "alpha", "beta")
 SPEECH_TASKS = ("sblimp", "swuggy", "ssc", "tsc")
+# C&M Table 3 compares text and speech LMs on BLiMP, StoryCloze and Topic StoryCloze, not on a lexical
+# task: a text LM's sWUGGY is decided by its tokenizer (every real word is one BPE token of the stories,
+# every non-word several), which the text null scorers measure (1.00 on both tiny seeds)
+TEXT_COMPARISON_TASKS = ("sblimp", "ssc", "tsc")
 KEYS = ("loss_law_identified", "loss_law_extrapolates", "benchmarks_unbiased", "speech_above_chance",
         "downstream_tracks_loss", "text_scales_faster", "interleaved_beats_textless")
 
@@ -224,19 +228,38 @@ def gamma_ratio(laws: dict, fast: str, slow: str) -> tuple[dict, dict]:
     return fitted, missing
 
 
-def text_scales_faster(laws: dict) -> dict:
-    fitted, missing = gamma_ratio(laws, "text", "speech")
+def _null_brief(entry: dict) -> dict:
+    return {k: entry.get(k) for k in ("value", "ci_low", "ci_high", "chance_in_interval")}
+
+
+def text_scales_faster(laws: dict, text_null: dict | None = None, tasks=TEXT_COMPARISON_TASKS) -> dict:
+    """γ_text/γ_speech > 1 with its interval for every metric of `tasks` fitted in both groups.
+
+    Ratios of metrics outside `tasks` stay in the evidence (`left_out`), as do the text null scorers
+    (`text_null`, hf_slm.scoring.null.text_null_benchmarks): how much of each text task the tokenizer
+    and token frequencies decide without a model."""
+    fitted_all, missing_all = gamma_ratio(laws, "text", "speech")
+    fitted = {m: v for m, v in fitted_all.items() if m in tasks}
+    missing = {m: v for m, v in missing_all.items() if m in tasks}
+    evidence = {"ratios": fitted, "not_fitted": missing, "tasks": list(tasks),
+                "left_out": {m: v for m, v in fitted_all.items() if m not in tasks},
+                "text_null": {t: {s: _null_brief(e[s]) for s in ("length", "unigram") if s in e}
+                              for t, e in (text_null or {}).items()}}
+    off = sorted(t for t, e in evidence["text_null"].items() if t in tasks
+                 and not all(v["chance_in_interval"] for v in e.values()))
+    caveat = f"; the text null scorers are off chance on {', '.join(off)}" if off else ""
     if not fitted:
-        return finding(False, {"ratios": {}, "not_fitted": missing},
-                       "no metric has a downstream law in both text and speech (envelopes at chance or too few "
-                       "points): the ratio needs speech scores above chance at several compute budgets")
+        return finding(False, evidence,
+                       f"no metric of {', '.join(tasks)} has a downstream law in both text and speech (envelopes "
+                       "at chance or too few points): the ratio needs speech scores above chance at several "
+                       "compute budgets" + caveat)
     ok = all(v["ci_low"] is not None and v["ci_low"] > 1.0 for v in fitted.values())
     note = (f"γ_text/γ_speech > 1 with its interval for {', '.join(fitted)}" if ok else
             "γ_text/γ_speech's interval is not above 1 for "
             + ", ".join(m for m, v in fitted.items() if not (v["ci_low"] and v["ci_low"] > 1)))
     if missing:
         note += f"; not fitted in both: {', '.join(missing)}"
-    return finding(ok, {"ratios": fitted, "not_fitted": missing}, note)
+    return finding(ok, evidence, note + caveat)
 
 
 def matched_pairs(records, a: str = "interleaved", b: str = "speech") -> list[tuple]:
@@ -278,13 +301,13 @@ def interleaved_beats_textless(records, laws: dict | None = None, tasks=SPEECH_T
     return finding(ok, evidence, note)
 
 
-def all_findings(laws: dict, records, null_report: dict) -> dict:
+def all_findings(laws: dict, records, null_report: dict, text_null: dict | None = None) -> dict:
     return {
         "loss_law_identified": loss_law_identified(laws),
         "loss_law_extrapolates": loss_law_extrapolates(laws),
         "benchmarks_unbiased": benchmarks_unbiased(null_report),
         "speech_above_chance": speech_above_chance(records),
         "downstream_tracks_loss": downstream_tracks_loss(laws, records),
-        "text_scales_faster": text_scales_faster(laws),
+        "text_scales_faster": text_scales_faster(laws, text_null),
         "interleaved_beats_textless": interleaved_beats_textless(records, laws),
     }

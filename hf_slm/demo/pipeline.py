@@ -1,7 +1,7 @@
 """`hf-slm demo`: the whole scaling study at toy scale, one stage after another, resumable.
 
-    stories ─▶ codebook ─▶ units ─▶ benchmarks ─▶ null scorers ─▶ text side ─▶ train grid ─▶ SIMS runs
-            ─▶ evaluate ─▶ fit ─▶ findings ─▶ publish ─▶ report
+    stories ─▶ codebook ─▶ units ─▶ benchmarks ─▶ null scorers ─▶ text side ─▶ text null ─▶ train grid
+            ─▶ SIMS runs ─▶ evaluate ─▶ fit ─▶ findings ─▶ publish ─▶ report
 
 Each stage calls the library function of its stage (the same code the CLI runs) and reads only
 what the stage before it wrote under DIR. `DIR/demo_state.json` records finished stages with
@@ -23,6 +23,7 @@ from hf_slm.errors import ConfigError
 
 STATE_FILE = "demo_state.json"
 NULL_FILE = "null_scores.json"
+TEXT_NULL_FILE = "null_scores_text.json"
 FINDINGS_FILE = "findings.json"
 SIMS_POOL_SHARE = 0.35  # tokens of one rendered SIMS epoch per unit of the speech pool (0.39 measured on micro)
 MODES = ("speech", "text")
@@ -67,6 +68,7 @@ class Demo:
             ("benchmarks", self.synth_benchmarks),
             ("null", self.null_scores),
             ("text", self.build_text_side),
+            ("text_null", self.text_null_scores),
             ("train", self.train_grid),
             ("sims", self.train_interleaved),
             ("evaluate", self.evaluate_runs),
@@ -155,6 +157,19 @@ class Demo:
                                                       "unigram": "mean unit log-prob, training-split unigram"},
                                           "tasks": report})
         return {"unbiased": unbiased(report)}
+
+    def text_null_scores(self) -> dict:
+        """The same null scorers on the benchmarks' texts, with the text side's tokenizer and training
+        token frequencies: what a text LM gets for free (DIR/null_scores_text.json)."""
+        from hf_slm.scoring.null import text_null_report
+
+        report = text_null_report(self.paths["bench"], self.paths["text"], n_boot=self.preset.bootstrap,
+                                  seed=self.seed)
+        write_json(self.out / TEXT_NULL_FILE, {"scorers": {"length": "prefers the candidate of fewer text tokens",
+                                                           "unigram": "mean text-token log-prob, training-split unigram"},
+                                               "tasks": report})
+        return {"off_chance": sorted(t for t, e in report.items()
+                                     if not (e["length"]["chance_in_interval"] and e["unigram"]["chance_in_interval"]))}
 
     def build_text_side(self) -> dict:
         """The stories as text, same test split, with a tokenizer trained on the training stories."""
@@ -293,8 +308,9 @@ class Demo:
 
         laws = read_json(self.paths["laws"] / "scaling_laws.json")
         records = [RunRecord.load(d) for d in find_runs(self.paths["runs"])]
-        null = read_json(self.out / NULL_FILE).get("tasks", {}) if (self.out / NULL_FILE).exists() else {}
-        found = all_findings(laws, records, null)
+        null, text_null = ({} if not (self.out / f).exists() else read_json(self.out / f).get("tasks", {})
+                           for f in (NULL_FILE, TEXT_NULL_FILE))
+        found = all_findings(laws, records, null, text_null)
         write_json(self.out / FINDINGS_FILE, {"preset": self.preset.name, "seed": self.seed, "findings": found})
         return {"reproduced": sorted(k for k, v in found.items() if v["reproduced"])}
 

@@ -52,6 +52,11 @@ def _num(x) -> str:
     return f"{x:.3g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
 
 
+def _iv_of(v: dict, key: str) -> str:
+    """_iv of a figure stored under `key` with its interval beside it (ratios, differences, r)."""
+    return _iv({"value": v[key], "ci_low": v["ci_low"], "ci_high": v["ci_high"]})
+
+
 def _iv(e: dict, key: str = "value") -> str:
     if not e or e.get(key) is None:
         return "–"
@@ -77,13 +82,18 @@ def finding_evidence(key: str, f: dict) -> str:
         return ", ".join(f"{t} {_iv(ev[t])}" for t in ("sblimp", "swuggy") if ev.get(t)) + \
             (f" ({ev['run']})" if ev.get("run") else "")
     if key == "downstream_tracks_loss":
-        return ", ".join(f"{m}: r {_iv({'value': v['pearson_r'], 'ci_low': v['ci_low'], 'ci_high': v['ci_high']})}"
+        return ", ".join(f"{m}: r {_iv_of(v, 'pearson_r')}"
                          for m, v in (ev.get("metrics") or {}).items() if v.get("ci_low") is not None) or "–"
     if key == "text_scales_faster":
-        return ", ".join(f"{m}: {_iv({'value': v['ratio'], 'ci_low': v['ci_low'], 'ci_high': v['ci_high']})}"
-                         for m, v in (ev.get("ratios") or {}).items()) or "no metric fitted in both"
+        text = ", ".join(f"{m}: {_iv_of(v, 'ratio')}" for m, v in (ev.get("ratios") or {}).items()) \
+            or "no metric fitted in both"
+        left = ", ".join(f"{m} {_iv_of(v, 'ratio')}" for m, v in (ev.get("left_out") or {}).items())
+        nulls = "; ".join(f"{t} " + ", ".join(f"{s} {_iv(e)}" for s, e in es.items())
+                          for t, es in (ev.get("text_null") or {}).items())
+        return text + (f" (left out, not a C&M Table 3 metric: {left})" if left else "") + \
+            (f"; text null scorers: {nulls}" if nulls else "")
     if key == "interleaved_beats_textless":
-        return ", ".join(f"{t}: {_iv({'value': v['difference'], 'ci_low': v['ci_low'], 'ci_high': v['ci_high']})}"
+        return ", ".join(f"{t}: {_iv_of(v, 'difference')}"
                          for t, v in (ev.get("per_task") or {}).items()) or "–"
     return "–"
 

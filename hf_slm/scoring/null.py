@@ -20,6 +20,12 @@ contains 0.5. Every task is tested by every scorer, so the decision uses family-
 would fail somewhere by chance; each entry also keeps its own 95% interval (`ci95`). Pairs whose
 two sides are the same unit sequence cannot be answered by any model and are counted apart
 (`identical`).
+
+`text_null_benchmarks` asks the same of the text side: the same two scorers on each benchmark's
+texts, tokenized by a text LM's tokenizer, with token frequencies from the text training split.
+A text null off chance means the tokenizer or word frequencies decide that text task before any
+training (a BPE vocabulary learned from the stories holds each real word as one token, and a
+non-word as several), so a text LM's score there measures its tokenizer, not what it learned.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from hf_slm.scoring.aggregate import headline_figure
+from hf_slm.scoring.encode import TextEncoder
 from hf_slm.scoring.items import item_keys
 from hf_slm.scoring.metrics import pair_outcomes
 from hf_slm.scoring.protocol import DEFAULT_PROTOCOL, get_protocol
@@ -106,16 +113,52 @@ def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 10
                          "length_balance_removed": int(meta.get("length_balance_removed", 0))}
         data[task] = ds.select_columns(["id", "group", "prompt", "positive", "negative", "prompt_text",
                                         "positive_text", "negative_text"])
+    return _score_tasks(data, logp, {t: {"rows": len(ds), "identical": len(identical_rows(ds)), **removed[t]}
+                                     for t, ds in data.items()}, n_boot=n_boot, seed=seed, confidence=confidence)
+
+
+def _score_tasks(data: dict, logp: np.ndarray, out: dict, *, n_boot: int, seed: int, confidence: float) -> dict:
+    """Both scorers on every task of `data`, each entry with its family-wise and its own 95% interval."""
     scorers = {"length": length_score, "unigram": unigram_scorer(logp)}
     level = familywise_confidence(len(data) * len(scorers), confidence)
-    out = {}
     for task, ds in data.items():
-        out[task] = {"rows": len(ds), "identical": len(identical_rows(ds)), **removed[task]}
         for name, fn in scorers.items():
             entry = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=level)
             own = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=confidence)
             out[task][name] = {**entry, "confidence": level, "ci95": [own["ci_low"], own["ci_high"]]}
     return out
+
+
+def text_columns(rows, tokenizer) -> dict:
+    """A benchmark's texts as the text LM sees them: each candidate is its whole sequence, prompt +
+    ending tokenized as the text scorer does (hf_slm.scoring.encode.TextEncoder), with an empty
+    prompt column, so a boundary that merges tokens differently per ending is scored as scored."""
+    encode = TextEncoder(tokenizer)
+    cols = {c: list(rows[c]) for c in ("id", "group", "prompt_text", "positive_text", "negative_text")}
+    for side in ("positive", "negative"):
+        cols[side] = [sum(encode.pair(p, c), ()) for p, c in zip(cols["prompt_text"], cols[f"{side}_text"])]
+    cols["prompt"] = [()] * len(cols["id"])
+    return cols
+
+
+def text_null_benchmarks(bench_dir, tokenizer, train_ids: Iterable[Sequence[int]], *, tasks=None,
+                         n_boot: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
+    """{task: {"rows", "length": entry, "unigram": entry}} on every benchmark's texts, with one text
+    tokenizer and the token frequencies of its training split (family-wise intervals, as above).
+    Repeated voicings of one text are one item, so they do not narrow the interval."""
+    from hf_slm.dataset_format.benchmark import load_benchmark, task_folders
+
+    data = {}
+    for task, folder in task_folders(bench_dir).items():
+        if tasks is not None and task not in tasks:
+            continue
+        ds = load_benchmark(folder)
+        if "positive_text" not in ds.column_names or len(ds) == 0:
+            continue
+        data[task] = text_columns(ds, tokenizer)
+    logp = unigram_logprobs(train_ids, len(tokenizer))
+    return _score_tasks(data, logp, {t: {"rows": len(cols["id"])} for t, cols in data.items()},
+                        n_boot=n_boot, seed=seed, confidence=confidence)
 
 
 def unbiased(report: dict) -> bool:
@@ -131,3 +174,12 @@ def null_report(bench_dir, units_dir, *, tasks=None, n_boot: int = 1000, seed: i
     units = load_unit_dataset(units_dir)
     logp = unigram_logprobs(units.splits["train"]["units"], units.k)
     return null_benchmarks(bench_dir, logp, tasks=tasks, n_boot=n_boot, seed=seed)
+
+
+def text_null_report(bench_dir, text_dir, *, tasks=None, n_boot: int = 1000, seed: int = 0) -> dict:
+    """text_null_benchmarks with a text dataset's own tokenizer and training split (the demo's text side)."""
+    from hf_slm.units.dataset import load_unit_dataset
+
+    text = load_unit_dataset(text_dir)
+    return text_null_benchmarks(bench_dir, text.tokenizer, text.splits["train"]["units"], tasks=tasks,
+                                n_boot=n_boot, seed=seed)
