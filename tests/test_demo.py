@@ -103,8 +103,16 @@ def test_text_null_scorers_ran_on_every_benchmark_and_reach_the_text_finding(mic
     out, _ = micro
     text_null = json.loads((out / "null_scores_text.json").read_text())["tasks"]
     assert set(text_null) == {"sblimp", "ssc", "tsc", "swuggy"}
-    # the text side's BPE holds every real word of the stories as one token: lexical decision for free
-    assert text_null["swuggy"]["unigram"]["value"] > 0.9 and not text_null["swuggy"]["unigram"]["chance_in_interval"]
+    # independently: sWUGGY's length null is the share of word pairs whose real word has fewer text tokens
+    from hf_slm.dataset_format.benchmark import load_benchmark
+    from hf_slm.dataset_format.tokenizer_files import load_tokenizer
+
+    tok = load_tokenizer(out / "text" / "tokenizer")
+    rows = load_benchmark(out / "benchmarks" / "swuggy")
+    pairs = dict.fromkeys(zip(rows["positive_text"], rows["negative_text"]))
+    n = [tuple(len(tok(" " + w.strip(), add_special_tokens=False)["input_ids"]) for w in p) for p in pairs]
+    fewer = sum(1.0 if a < b else 0.5 if a == b else 0.0 for a, b in n) / len(n)
+    assert text_null["swuggy"]["length"]["value"] == pytest.approx(fewer)
     evidence = json.loads((out / "findings.json").read_text())["findings"]["text_scales_faster"]["evidence"]
     assert evidence["tasks"] == ["sblimp", "ssc", "tsc"] and set(evidence["text_null"]) == set(text_null)
 
