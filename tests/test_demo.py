@@ -132,6 +132,15 @@ def test_eval_null_scores_a_benchmark_folder_without_a_model(micro, capsys):
         for scorer in ("length", "unigram"):
             assert entry[scorer]["value"] == demo[task][scorer]["value"]
             assert entry[scorer]["ci95"] == demo[task][scorer]["ci95"]
+    # a text dataset gives the text nulls: the demo's text_null stage, same seed and resamples
+    assert main([*args, "--dataset", str(out / "text")]) == 0
+    got = json.loads(capsys.readouterr().out)
+    text = json.loads((out / "null_scores_text.json").read_text())["tasks"]
+    assert got["modality"] == "text" and set(got["tasks"]) == set(text)
+    for task, entry in got["tasks"].items():
+        for scorer in ("length", "unigram"):
+            assert entry[scorer]["value"] == text[task][scorer]["value"]
+            assert entry[scorer]["ci95"] == text[task][scorer]["ci95"]
 
 
 def test_loss_falls_with_data_at_every_size(micro):

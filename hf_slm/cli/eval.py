@@ -25,7 +25,8 @@ def register(subparsers) -> None:
     which.add_argument("--runs", help="folder of run folders: evaluate each completed, unevaluated run")
     which.add_argument("--null", action="store_true",
                        help="no model: score the benchmarks with the model-free null scorers (length-only; unit "
-                            "unigram from --dataset's train split), a validity check; prints JSON (hf_slm.scoring.null)")
+                            "unigram from --dataset's train split; with a text dataset, the benchmarks' texts in "
+                            "its tokens), a validity check; prints JSON (hf_slm.scoring.null)")
     p.add_argument("--benchmarks", required=True, help="benchmark folder BENCH/<task>/")
     p.add_argument("--tasks", nargs="+", help="only these task folders (default: every one found)")
     p.add_argument("--dataset", help="unit dataset for the held-out loss (default: run.json's dataset)")
@@ -82,13 +83,18 @@ def _evaluate(run_dir, args, options):
 
 
 def _null(args) -> int:
-    from hf_slm.scoring.null import null_report, unbiased
+    from hf_slm.dataset_format import read_meta
+    from hf_slm.scoring.null import null_report, text_null_report, unbiased
 
     if not args.dataset:
         raise ConfigError("--dataset", "--null needs the unit dataset whose train split gives the unigram frequencies")
-    report = null_report(args.benchmarks, existing_path(args.dataset, "--dataset"), tasks=args.tasks,
-                         n_boot=args.n_boot, seed=args.seed)
-    print(json.dumps({"unbiased": unbiased(report), "tasks": report}, indent=2))
+    folder = existing_path(args.dataset, "--dataset")
+    if read_meta(folder).get("tokenization") == "text":  # a text dataset: the texts, with its own tokenizer
+        report = text_null_report(args.benchmarks, folder, tasks=args.tasks, n_boot=args.n_boot, seed=args.seed)
+        print(json.dumps({"modality": "text", "tasks": report}, indent=2))
+        return 0
+    report = null_report(args.benchmarks, folder, tasks=args.tasks, n_boot=args.n_boot, seed=args.seed)
+    print(json.dumps({"modality": "units", "unbiased": unbiased(report), "tasks": report}, indent=2))
     return 0
 
 
