@@ -18,6 +18,7 @@ import math
 from statistics import NormalDist
 
 from hf_slm.hub import laws as L
+from hf_slm.scoring.null import off_chance
 
 CONFIDENCE = 0.95
 EXTRAPOLATION_TOLERANCE = 0.03  # the "within 3%"
@@ -245,8 +246,7 @@ def text_scales_faster(laws: dict, text_null: dict | None = None, tasks=TEXT_COM
                 "left_out": {m: v for m, v in fitted_all.items() if m not in tasks},
                 "text_null": {t: {s: _null_brief(e[s]) for s in ("length", "unigram") if s in e}
                               for t, e in (text_null or {}).items()}}
-    off = sorted(t for t, e in evidence["text_null"].items() if t in tasks
-                 and not all(v["chance_in_interval"] for v in e.values()))
+    off = [t for t in off_chance(evidence["text_null"]) if t in tasks]
     caveat = f"; the text null scorers are off chance on {', '.join(off)}" if off else ""
     if not fitted:
         return finding(False, evidence,

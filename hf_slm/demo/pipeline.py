@@ -161,15 +161,14 @@ class Demo:
     def text_null_scores(self) -> dict:
         """The same null scorers on the benchmarks' texts, with the text side's tokenizer and training
         token frequencies: what a text LM gets for free (DIR/null_scores_text.json)."""
-        from hf_slm.scoring.null import text_null_report
+        from hf_slm.scoring.null import off_chance, text_null_report
 
         report = text_null_report(self.paths["bench"], self.paths["text"], n_boot=self.preset.bootstrap,
                                   seed=self.seed)
         write_json(self.out / TEXT_NULL_FILE, {"scorers": {"length": "prefers the candidate of fewer text tokens",
                                                            "unigram": "mean text-token log-prob, training-split unigram"},
                                                "tasks": report})
-        return {"off_chance": sorted(t for t, e in report.items()
-                                     if not (e["length"]["chance_in_interval"] and e["unigram"]["chance_in_interval"]))}
+        return {"off_chance": off_chance(report)}
 
     def build_text_side(self) -> dict:
         """The stories as text, same test split, with a tokenizer trained on the training stories."""

@@ -92,6 +92,18 @@ def familywise_confidence(n_tests: int, confidence: float = 0.95) -> float:
     return 1.0 - (1.0 - confidence) / max(1, n_tests)
 
 
+def _benchmarks(bench_dir, tasks, column: str):
+    """(task, folder, rows) of every non-empty task folder that has `column`, or of `tasks` only."""
+    from hf_slm.dataset_format.benchmark import load_benchmark, task_folders
+
+    for task, folder in task_folders(bench_dir).items():
+        if tasks is not None and task not in tasks:
+            continue
+        ds = load_benchmark(folder)
+        if column in ds.column_names and len(ds):
+            yield task, folder, ds
+
+
 def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 1000, seed: int = 0,
                     confidence: float = 0.95) -> dict:
     """{task: {"rows", "identical", "identical_removed", "length_balance_removed", "length": entry,
@@ -99,15 +111,9 @@ def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 10
 
     Each entry's interval is family-wise over every (task, scorer) test; `ci95` is its own 95% one."""
     from hf_slm.dataset_format import read_meta
-    from hf_slm.dataset_format.benchmark import load_benchmark, task_folders
 
     data, removed = {}, {}
-    for task, folder in task_folders(bench_dir).items():
-        if tasks is not None and task not in tasks:
-            continue
-        ds = load_benchmark(folder)
-        if "positive" not in ds.column_names or len(ds) == 0:
-            continue
+    for task, folder, ds in _benchmarks(bench_dir, tasks, "positive"):
         meta = read_meta(folder)
         removed[task] = {"identical_removed": int(meta.get("identical_units_removed", 0)),
                          "length_balance_removed": int(meta.get("length_balance_removed", 0))}
@@ -146,19 +152,15 @@ def text_null_benchmarks(bench_dir, tokenizer, train_ids: Iterable[Sequence[int]
     """{task: {"rows", "length": entry, "unigram": entry}} on every benchmark's texts, with one text
     tokenizer and the token frequencies of its training split (family-wise intervals, as above).
     Repeated voicings of one text are one item, so they do not narrow the interval."""
-    from hf_slm.dataset_format.benchmark import load_benchmark, task_folders
-
-    data = {}
-    for task, folder in task_folders(bench_dir).items():
-        if tasks is not None and task not in tasks:
-            continue
-        ds = load_benchmark(folder)
-        if "positive_text" not in ds.column_names or len(ds) == 0:
-            continue
-        data[task] = text_columns(ds, tokenizer)
+    data = {task: text_columns(ds, tokenizer) for task, _, ds in _benchmarks(bench_dir, tasks, "positive_text")}
     logp = unigram_logprobs(train_ids, len(tokenizer))
     return _score_tasks(data, logp, {t: {"rows": len(cols["id"])} for t, cols in data.items()},
                         n_boot=n_boot, seed=seed, confidence=confidence)
+
+
+def off_chance(report: dict) -> list[str]:
+    """The tasks of a null report on which some scorer's interval excludes 0.5."""
+    return sorted(t for t, e in report.items() if not all(e[s]["chance_in_interval"] for s in SCORERS if s in e))
 
 
 def unbiased(report: dict) -> bool:
