@@ -1,6 +1,8 @@
 """Shared test set-up: offline, deterministic, small. Stage-specific fixtures live in tests/helpers/."""
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,8 +15,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-# Token stores (hf_slm.data.store_cache) of test datasets go to a temp folder, not the user's cache.
-os.environ.setdefault("HF_SLM_TOKEN_STORE_CACHE", tempfile.mkdtemp(prefix="hf-slm-token-stores-"))
+# Token stores (hf_slm.data.store_cache) of test datasets go to a temp folder, not the user's cache,
+# removed when this process ends (one per xdist worker; subprocesses it starts inherit the path).
+if "HF_SLM_TOKEN_STORE_CACHE" not in os.environ:
+    os.environ["HF_SLM_TOKEN_STORE_CACHE"] = tempfile.mkdtemp(prefix="hf-slm-token-stores-")
+    atexit.register(shutil.rmtree, os.environ["HF_SLM_TOKEN_STORE_CACHE"], ignore_errors=True)
 # Two cores, two pytest workers: one thread each (OpenMP oversubscription is ~50x slower here).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")

@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hf_slm.atomic import read_json, write_json
-from hf_slm.demo.presets import Preset
+from hf_slm.demo.presets import Preset, non_embedding_params
 from hf_slm.errors import ConfigError
 
 STATE_FILE = "demo_state.json"
@@ -226,7 +226,7 @@ class Demo:
 
     def train_grid(self) -> dict:
         runs = self.grid()
-        self._train(runs, "train grid", cost=lambda v: v["budget_tokens"] * _scale_params(v["scale"]))
+        self._train(runs, "train grid", cost=lambda v: v["budget_tokens"] * non_embedding_params(v["scale"]))
         return {"runs": len(runs)}
 
     def _train(self, runs: list[dict], desc: str, cost) -> None:
@@ -327,12 +327,6 @@ class Demo:
 
         paths = write_report(self.out, self.paths, self.preset, self._state_for_report)
         return {"files": [str(p.relative_to(self.out)) for p in paths]}
-
-
-def _scale_params(name: str) -> int:
-    from hf_slm.modeling import counts_for_scale, get_scale
-
-    return counts_for_scale(get_scale(name), 128, 256).n_params
 
 
 def _evaluate_one(run_dir: str, bench_dir: str, n_boot: int, seed: int):
