@@ -32,11 +32,9 @@ HIDING = ("under the bed", "behind the tree", "in the grass", "under a big rock"
           "next to the door", "inside an old box", "near the pond", "under the table")
 FEELINGS = ("happy", "sad", "tired", "hungry", "scared", "excited")
 
-# Irregular past tenses (correct, overregularised) used in stories and the irregular pairs.
-IRREGULAR_PAST = {"go": ("went", "goed"), "eat": ("ate", "eated"), "run": ("ran", "runned"),
-                  "see": ("saw", "seed"), "find": ("found", "finded"), "take": ("took", "taked"),
-                  "give": ("gave", "gived"), "make": ("made", "maked"), "come": ("came", "comed"),
-                  "sit": ("sat", "sitted"), "fly": ("flew", "flied"), "hold": ("held", "holded")}
+# Irregular past tenses (verb -> past) the stories use.
+IRREGULAR_PAST = {"go": "went", "eat": "ate", "run": "ran", "see": "saw", "find": "found", "take": "took",
+                  "give": "gave", "make": "made", "come": "came", "sit": "sat", "fly": "flew", "hold": "held"}
 
 
 def plural(noun: str) -> str:
@@ -55,9 +53,8 @@ TRANSITIVE_PAST = ("wanted", "dropped", "took", "held", "found")
 INTRANSITIVE_PAST = ("slept", "cried", "laughed", "smiled", "waited")
 SEE_VERBS = ("found", "wanted", "liked", "saw")
 REFLEXIVE_VERBS = ("hurt", "saw", "helped", "washed")
-# (grammatical, overregularised) plurals: the two sound different, and the grammatical one is
-# the shorter for one noun and the longer for the other
-IRREGULAR_PLURALS = {"mouse": ("mice", "mouses"), "fox": ("foxes", "foxs")}
+# plurals after "two" (singular -> plural); the irregular-forms pairs set each against its singular
+IRREGULAR_PLURALS = {"mouse": "mice", "fox": "foxes"}
 # past participles after "had" (participle, simple past)
 PARTICIPLES = {"go": ("gone", "went"), "eat": ("eaten", "ate"), "see": ("seen", "saw"),
                "take": ("taken", "took"), "give": ("given", "gave"), "fly": ("flown", "flew")}

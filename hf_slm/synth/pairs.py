@@ -10,13 +10,15 @@ No phenomenon may be decided by length or by word frequency: half the pairs of e
 the grammatical member the longer one and half the shorter one, and (given the training text)
 half the one of more frequent words (hf_slm.synth.balance; hf_slm.scoring.null measures both on
 units). Contrasts whose two forms sound the same in the TTS ("puppies"/"puppys") are not used.
+A text LM reads the pairs in BPE tokens, so the two members differ one word for one word, both real
+words the stories say: no pair is a token longer than its other member, none rests on a non-word.
 """
 
 from __future__ import annotations
 
 from hf_slm.synth.balance import OppositePairs, WordFrequency, longer_sign
 from hf_slm.synth.lexicon import (COLORS, DEMONSTRATIVES, FEELINGS, INTRANSITIVE_PAST,
-                                  IRREGULAR_PAST, IRREGULAR_PLURALS, ISLAND_VERBS, KINDS, NAMES,
+                                  IRREGULAR_PLURALS, ISLAND_VERBS, KINDS, NAMES,
                                   OBJECTS, PARTICIPLES, PLACES, PRONOUNS, REFLEXIVE_VERBS, SEE_VERBS,
                                   STRONG_QUANTIFIERS, TRAITS, TRANSITIVE_PAST, VERB_S,
                                   WEAK_QUANTIFIERS, irregular_rest)
@@ -82,33 +84,33 @@ def argument_structure(r):
 
 
 def irregular_forms(r):
+    # Both members are real words the stories say, as in BLiMP: a non-word ("goed", "mouses") is
+    # never in the training text, so its rarity, or the text tokens it splits into, would decide the
+    # pair without any grammar (sWUGGY is the lexical test). The past and the participle trade
+    # places, so the grammatical one is the longer in some pairs and the shorter in others.
     place = r.choice(PLACES)
     u = r.random()
     if u < 0.2:
-        right, wrong = IRREGULAR_PLURALS[r.choice(sorted(IRREGULAR_PLURALS))]
+        noun = r.choice(sorted(IRREGULAR_PLURALS))
         t = f"{_name(r)} saw two {{}} in the {place}."
-        return t.format(right), t.format(wrong)
+        return t.format(IRREGULAR_PLURALS[noun]), t.format(noun)
+    verb = r.choice(sorted(PARTICIPLES))
+    participle, past = PARTICIPLES[verb]
     if u < 0.6:
-        verb = r.choice(sorted(PARTICIPLES))
-        right, wrong = PARTICIPLES[verb]
         t = f"{_name(r)} had {{}} {irregular_rest(r, verb, place)}."
-        return t.format(right), t.format(wrong)
-    verb = r.choice(sorted(IRREGULAR_PAST))
-    right, wrong = IRREGULAR_PAST[verb]
+        return t.format(participle), t.format(past)
     t = f"{_name(r)} {{}} {irregular_rest(r, verb, place)}."
-    return t.format(right), t.format(wrong)
+    return t.format(past), t.format(participle)
 
 
 def npi_licensing(r):
-    # "any" needs a licensor. Half the pairs drop "not" (the grammatical one is longer), half
-    # replace "Nobody" by "Everybody" (the grammatical one is shorter).
+    # "any" needs a licensor: "Nobody" against a subject that licenses nothing, one word for one
+    # word (deleting "not" made the grammatical member a word and a text token longer in every
+    # such pair). Half the subjects are "Everybody" (the grammatical one is shorter), half a name
+    # (it is longer).
     things = OBJECTS[r.choice(sorted(OBJECTS))]
-    place = r.choice(PLACES)
-    if r.random() < 0.5:
-        t = f"{_name(r)} did {{}}find any {things} in the {place}."
-        return t.format("not "), t.format("")
-    t = f"{{}} found any {things} in the {place}."
-    return t.format("Nobody"), t.format("Everybody")
+    t = f"{{}} found any {things} in the {r.choice(PLACES)}."
+    return t.format("Nobody"), t.format("Everybody" if r.random() < 0.5 else _name(r))
 
 
 def quantifiers(r):

@@ -60,31 +60,35 @@ def transitivity(r, c) -> str:
 def irregular(r, c) -> str:
     u = r.random()
     if u < 0.2:
-        return f"{c['X']} saw two {IRREGULAR_PLURALS[r.choice(sorted(IRREGULAR_PLURALS))][0]} in the {c['place']}."
+        return f"{c['X']} saw two {IRREGULAR_PLURALS[r.choice(sorted(IRREGULAR_PLURALS))]} in the {c['place']}."
     if u < 0.6:
         verb = r.choice(sorted(PARTICIPLES))
         return f"{c['X']} had {PARTICIPLES[verb][0]} {irregular_rest(r, verb, c['place'])}."
     verb = r.choice(sorted(IRREGULAR_PAST))
-    return f"{c['Y']} {IRREGULAR_PAST[verb][0]} {irregular_rest(r, verb, c['place'])}."
+    return f"{c['Y']} {IRREGULAR_PAST[verb]} {irregular_rest(r, verb, c['place'])}."
 
 
 def negative_polarity(r, c) -> str:
     things = OBJECTS[r.choice(sorted(OBJECTS))]
+    # "Nobody" is said twice as often as "Everybody" and less often than any name, so the NPI pairs'
+    # word-frequency sign (hf_slm.synth.pairs.npi_licensing) never rests on a near tie that a text
+    # tokenizer's counts (which keep '"Nobody' apart) could turn round
     u = r.random()
     if u < 0.4:
         return f"{c['X']} did not find any {things} in the {c['place']}."
-    if u < 0.7:
+    if u < 0.8:
         return f"Nobody found any {things} in the {c['place']}."
     return f"Everybody found some {things} in the {c['place']}."
 
 
 def quantified(r, c) -> str:
     # "each" is said more often than "another", so that a word-frequency preference does not decide
-    # the quantifier pairs (hf_slm.synth.balance pairs "a"/"every" against "another"/"each")
+    # the quantifier pairs (hf_slm.synth.balance pairs "a"/"every" against "another"/"each"); the
+    # strong ones come mid-sentence, as in the pairs, so a text tokenizer learns "each" as one token
     kind, (weak, strong), u = r.choice(sorted(KINDS)), (WEAK_QUANTIFIERS, STRONG_QUANTIFIERS), r.random()
     if u < 0.4:
         return f"There was {weak[0] if u < 0.3 else weak[1]} {r.choice(TRAITS)} {kind} in the {r.choice(PLACES)}."
-    return f"{(strong[0] if u < 0.6 else strong[1]).capitalize()} {kind} in the {c['place']} was {r.choice(FEELINGS)}."
+    return f"In the {c['place']}, {strong[0] if u < 0.6 else strong[1]} {kind} was {r.choice(FEELINGS)}."
 
 
 def wh_question(r, c) -> str:
