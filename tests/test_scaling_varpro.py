@@ -59,6 +59,27 @@ def test_a_term_that_underflows_everywhere_is_fitted_without_it():
     assert np.isfinite(log_b)  # the floor: a small start, not a coefficient
 
 
+def test_a_term_that_overflows_is_fitted_without_it():
+    # the tiny demo's seed-2 fit: a profile start held α with β at -60 from the L-BFGS before it; D^60 on
+    # 4e5 tokens is inf, and NNLS stopped the whole fit stage ("array must not contain infs or NaNs")
+    import warnings
+
+    from scipy import optimize
+
+    n = np.repeat([55_536.0, 238_640.0, 996_624.0], 4)
+    d = np.tile([49_152.0, 98_304.0, 196_608.0, 397_312.0], 3)
+    loss = 1.5 + 4.0 * d ** -0.3 + 0.1 * n ** -0.05
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_a, log_b, log_e = linear_coefficients(np.log(n), np.log(d), loss, 0.05, -60.0)
+    cols = np.stack([n ** -0.05, np.ones_like(n)], axis=1) / loss[:, None]
+    (a, e), _ = optimize.nnls(cols, np.ones_like(n))
+    assert np.exp(log_a) == pytest.approx(a, rel=1e-6) and np.exp(log_e) == pytest.approx(e, rel=1e-6)
+    # B starts where its term is a thousandth of the mean relative loss: finite, and tiny
+    mean_term = np.mean(np.exp(log_b + 60.0 * np.log(d) - np.log(loss)))
+    assert np.isfinite(log_b) and mean_term == pytest.approx(1e-3, rel=1e-6)
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_varpro_reaches_the_grid_optimum_on_paper_grid_data(seed):
     n, d, loss = _paper_grid_points(noise=0.005, seed=seed)

@@ -10,7 +10,7 @@ of starts then reduces to its distinct (α, β): on the 4,500-point grid, 25 sta
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, special
 
 # a coefficient that NNLS sets to zero would start with its term dead (zero gradient); it starts
 # instead where the term makes up this fraction of the mean loss, so the optimiser can still use it
@@ -25,25 +25,32 @@ def exponent_pairs(grid: np.ndarray) -> np.ndarray:
 def linear_coefficients(log_n, log_d, loss, alpha: float, beta: float, weights=None) -> np.ndarray:
     """log of (A, B, E) ≥ 0 minimising Σ w ((E + A N^−α + B D^−β − L) / L)² at fixed α, β (w = 1 unless weights)."""
     loss = np.asarray(loss, np.float64)
-    cols = np.stack([np.exp(-alpha * log_n), np.exp(-beta * log_d), np.ones_like(loss)], axis=1) / loss[:, None]
+    # in logs first: a profile start may hold the other exponent far below 0 (its own coefficient tiny), and
+    # D^-β with β = -60 on 4e5 tokens overflows to inf
+    log_cols = np.stack([-alpha * np.asarray(log_n, np.float64), -beta * np.asarray(log_d, np.float64),
+                         np.zeros_like(loss)], axis=1) - np.log(loss)[:, None]
     target = np.ones_like(loss)
     if weights is not None:  # bootstrap counts: a point drawn k times counts k times
-        sw = np.sqrt(np.asarray(weights, np.float64))
-        cols, target = cols * sw[:, None], target * sw
-    norm = np.linalg.norm(cols, axis=0)  # unit columns: N^−α and D^−β differ by many orders
+        with np.errstate(divide="ignore"):
+            log_sw = 0.5 * np.log(np.asarray(weights, np.float64))
+        log_cols, target = log_cols + log_sw[:, None], target * np.exp(log_sw)
+    with np.errstate(over="ignore"):
+        cols = np.exp(log_cols)
+        norm = np.linalg.norm(cols, axis=0)  # unit columns: N^−α and D^−β differ by many orders
     # A term below 1e-154 at every point (D^-β with β = 67 on 5e4 tokens is 1e-314, subnormal) would need a
     # coefficient beyond 1e154 to matter: it is left out of NNLS, which given that column answered [nan, inf]
-    # (1 / norm overflows), and starts at the floor below like a term NNLS zeroes.
-    live = norm > np.sqrt(np.finfo(np.float64).tiny)
+    # (1 / norm overflows), and starts at the floor below like a term NNLS zeroes. So is a term that
+    # overflows somewhere (inf / inf is nan): it needs a coefficient near 0, which is the floor too.
+    live = np.isfinite(norm) & (norm > np.sqrt(np.finfo(np.float64).tiny))
     z = np.zeros(cols.shape[1])
     if live.any():
         z[live], _ = optimize.nnls(cols[:, live] / norm[live], target)
         z[live] /= norm[live]
-    mean = cols.mean(axis=0)
-    # the floor DEAD_TERM_SHARE / mean, in logs: a term that underflowed (mean ~1e-320) takes any coefficient,
-    # and the quotient itself would overflow to inf
+    # the floor DEAD_TERM_SHARE / mean, in logs (the mean too, so an overflowing term gets a finite floor); a
+    # term that underflowed (mean ~1e-320) takes any coefficient, and the quotient itself would overflow to inf
+    log_mean = special.logsumexp(log_cols, axis=0) - np.log(len(loss))
     with np.errstate(divide="ignore"):
-        log_floor = np.where(mean > 0, np.log(DEAD_TERM_SHARE) - np.log(np.where(mean > 0, mean, 1.0)), 0.0)
+        log_floor = np.where(cols.mean(axis=0) > 0, np.log(DEAD_TERM_SHARE) - log_mean, 0.0)
         return np.maximum(np.log(z), log_floor)
 
 
