@@ -87,3 +87,69 @@ def test_mirror_pairs_are_never_split_by_the_length_balance():
     assert {"q20", "q21", "q22", "q23"} <= ids
     # the unpaired rows are balanced among themselves: 21 "longer" (20 plain + q31) against q32
     assert len(dropped) == 19 and all(r["id"] not in {"q20", "q21", "q22", "q23"} for r in dropped)
+
+
+def test_unit_frequency_and_length_are_both_counterbalanced_given_training_frequencies():
+    import math
+
+    from hf_slm.units.length_balance import LENGTH_BALANCE, UNIGRAM_BALANCE, counterbalance
+    from hf_slm.units.frequency import unigram_logprobs
+
+    # training: unit 0 is common, 3 rare (tiny's sWUGGY: the real word's units the more typical in 60%)
+    train = [[0] * 50 + [1] * 20 + [2] * 10 + [3] * 2]
+    logp = unigram_logprobs(train, 4)
+    counts = [51, 21, 11, 3]  # independently: add-one counts
+    assert math.exp(logp[0]) == __import__("pytest").approx(counts[0] / sum(counts))
+
+    def row(i, group, pos, neg):
+        return {"id": f"{group}{i}", "voice": "v", "group": group, "positive": pos, "negative": neg}
+
+    # lengths 2-4 on each side, independent of which side is typical
+    typical = [row(i, "w", [0, 1, 0, 0][: 2 + i % 3], [3, 2, 3, 3][: 2 + (i // 3) % 3]) for i in range(30)]
+    rare = [row(100 + i, "w", [3, 2, 3, 3][: 2 + i % 3], [0, 1, 0, 0][: 2 + (i // 3) % 3]) for i in range(10)]
+    kept, dropped = counterbalance(typical + rare, logp)
+
+    def mean_lp(seq):  # independent of hf_slm: the add-one frequencies by hand
+        return sum(math.log(counts[u] / sum(counts)) for u in seq) / len(seq)
+
+    freq = [(mean_lp(r["positive"]) > mean_lp(r["negative"])) - (mean_lp(r["positive"]) < mean_lp(r["negative"]))
+            for r in kept]
+    length = [(len(r["positive"]) > len(r["negative"])) - (len(r["positive"]) < len(r["negative"])) for r in kept]
+    assert abs(sum(freq)) <= 1 and abs(sum(length)) <= 1, (sum(freq), sum(length))
+    assert sum(f > 0 for f in freq) >= 9  # the 10 rare-positive rows keep about as many typical ones
+    assert set(dropped) == {LENGTH_BALANCE, UNIGRAM_BALANCE} and dropped[UNIGRAM_BALANCE]
+    ids = [r["id"] for r in kept] + [r["id"] for out in dropped.values() for r in out]
+    assert sorted(ids) == sorted(r["id"] for r in typical + rare)  # every row kept or dropped once
+    # without frequencies only the length balance runs, as before
+    assert set(counterbalance(typical + rare)[1]) == {LENGTH_BALANCE}
+
+
+def test_unigram_from_counterbalances_the_unit_stage_and_counts_it(tmp_path):
+    from hf_slm.audio.dataset import encode_audio
+    from hf_slm.dataset_format import read_meta
+    from hf_slm.synth.schema import write_benchmark
+    from hf_slm.units.benchmark import benchmarks_to_units
+    from hf_slm.units.extract import ExtractConfig, extract
+
+    cb = tmp_path / "cb.safetensors"
+    mel_codebook(cb, k=16)
+    waves = [encode_audio(speechlike(0.6 + 0.1 * (i % 4), 16000, i), 16000) for i in range(24)]
+    base = {"task": "swuggy", "group": "g", "voice": "v", "prompt_audio": b"", "prompt_text": "",
+            "prompt_word_times": [], "positive_word_times": [], "negative_word_times": []}
+    rows = [{**base, "id": f"p{i}", "positive_audio": waves[i], "positive_text": "x",
+             "negative_audio": waves[i + 12], "negative_text": "y"} for i in range(12)]
+    write_benchmark(tmp_path / "audio" / "swuggy", rows, audio=True)
+    # a training split of the same codebook: the positives' own audio, so their units are the typical ones
+    import soundfile as sf
+
+    train = tmp_path / "train-audio"
+    train.mkdir()
+    for i in range(12):
+        sf.write(train / f"t{i}.wav", speechlike(0.6 + 0.1 * (i % 4), 16000, i), 16000)
+    extract(ExtractConfig(input=str(train), out=str(tmp_path / "units"), codebook=str(cb), progress=False))
+    folders = benchmarks_to_units(tmp_path / "audio", tmp_path / "bench", str(cb), unigram_from=tmp_path / "units")
+    meta = read_meta(folders["swuggy"])
+    skips = [json.loads(line) for line in (folders["swuggy"] / "skips.jsonl").read_text().splitlines()]
+    assert meta["unigram_balance_removed"] == sum(s["reason"] == "unigram_balance" for s in skips) > 0
+    assert meta["rows"] + meta["unigram_balance_removed"] + meta["length_balance_removed"] + \
+        meta["identical_units_removed"] == 12

@@ -115,7 +115,10 @@ def _benchmarks(args) -> int:
 
     existing_path(args.input, "--input")
     existing_path(args.codebook, "--codebook")
-    for task, folder in benchmarks_to_units(args.input, args.out, args.codebook).items():
+    if args.unigram_from is not None:
+        existing_path(args.unigram_from, "--unigram-from")
+    for task, folder in benchmarks_to_units(args.input, args.out, args.codebook,
+                                            unigram_from=args.unigram_from).items():
         print(f"units benchmarks: {task} -> {folder}", file=sys.stderr)
     return 0
 
@@ -197,6 +200,9 @@ def register(subparsers) -> None:
     b.add_argument("--input", required=True, help="a BENCH folder of audio task folders")
     b.add_argument("--codebook", required=True, help="safetensors codebook (fit-kmeans / import-codebook)")
     b.add_argument("--out", required=True, help="BENCH folder to write the unit task folders into")
+    b.add_argument("--unigram-from", default=None, metavar="UNITS",
+                   help="a unit dataset of this codebook: also counterbalance each group in the unit "
+                        "frequencies of its train split (what `eval --null`'s unigram scorer measures)")
     b.set_defaults(func=_benchmarks)
 
     i = sub.add_parser("import-codebook", help="TWIST/textlesslib k-means pickle → safetensors codebook")

@@ -147,6 +147,7 @@ def benchmarks_unbiased(null_report: dict) -> dict:
     evidence = {task: {"rows": t["rows"], "identical": t["identical"],
                        "identical_removed": t.get("identical_removed", 0),
                        "length_balance_removed": t.get("length_balance_removed", 0),
+                       "unigram_balance_removed": t.get("unigram_balance_removed", 0),
                        **{s: {**_brief(t[s]), "chance_in_interval": t[s]["chance_in_interval"],
                               "confidence": t[s].get("confidence", CONFIDENCE)} for s in SCORERS}}
                 for task, t in null_report.items()}

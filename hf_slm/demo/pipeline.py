@@ -140,13 +140,15 @@ class Demo:
         from hf_slm.dataset_format import read_meta
 
         folders = benchmarks_to_units(self.paths["bench_audio"], self.paths["bench"],
-                                      str(self.paths["codebook"]), tasks=list(audio))
+                                      str(self.paths["codebook"]), tasks=list(audio),
+                                      unigram_from=self.paths["units"])
         # the unit stage drops pairs whose two sides are the same units (no right answer) and the rows that
-        # keep each group's unit lengths counterbalanced, and counts both
+        # keep each group's unit lengths and unit typicality (training frequencies) counterbalanced, and counts them
         metas = {task: read_meta(folder) for task, folder in folders.items()}
         return {"tasks": sorted(folders),
                 "identical_units_removed": {t: m.get("identical_units_removed", 0) for t, m in metas.items()},
-                "length_balance_removed": {t: m.get("length_balance_removed", 0) for t, m in metas.items()}}
+                "length_balance_removed": {t: m.get("length_balance_removed", 0) for t, m in metas.items()},
+                "unigram_balance_removed": {t: m.get("unigram_balance_removed", 0) for t, m in metas.items()}}
 
     def null_scores(self) -> dict:
         """Model-free null scorers (length-only, unit unigram) on every benchmark: DIR/null_scores.json."""

@@ -76,8 +76,8 @@ def finding_evidence(key: str, f: dict) -> str:
         return "–" if err is None else f"max abs. rel. error {err:.2%} on {len(ev.get('held_out') or [])} held-out runs"
     if key == "benchmarks_unbiased":
         return "; ".join(f"{t}: length {_iv(v.get('length'))}, unigram {_iv(v.get('unigram'))}, "
-                         f"{v.get('identical_removed', 0)} identical and {v.get('length_balance_removed', 0)} for length "
-                         f"balance removed" for t, v in ev.items())
+                         f"{v.get('identical_removed', 0)} identical, {v.get('length_balance_removed', 0)} for length "
+                         f"and {v.get('unigram_balance_removed', 0)} for unigram balance removed" for t, v in ev.items())
     if key == "speech_above_chance":
         return ", ".join(f"{t} {_iv(ev[t])}" for t in ("sblimp", "swuggy") if ev.get(t)) + \
             (f" ({ev['run']})" if ev.get("run") else "")
@@ -221,6 +221,7 @@ def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
         "findings": findings_rows(found), "diagnostics": law_diagnostics(laws),
         "identical_removed": state.get("stages", {}).get("benchmarks", {}).get("identical_units_removed", {}),
         "balance_removed": state.get("stages", {}).get("benchmarks", {}).get("length_balance_removed", {}),
+        "unigram_removed": state.get("stages", {}).get("benchmarks", {}).get("unigram_balance_removed", {}),
     }
     md = render("demo_report.md.j2", **context)
     md_path, html_path = out / "report.md", out / "report.html"

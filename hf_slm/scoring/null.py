@@ -39,17 +39,9 @@ from hf_slm.scoring.encode import TextEncoder
 from hf_slm.scoring.items import item_keys
 from hf_slm.scoring.metrics import pair_outcomes
 from hf_slm.scoring.protocol import DEFAULT_PROTOCOL, get_protocol
+from hf_slm.units.frequency import dataset_unigram, mean_logprob, unigram_logprobs
 
 SCORERS = ("length", "unigram")
-
-
-def unigram_logprobs(train_sequences: Iterable[Sequence[int]], k: int) -> np.ndarray:
-    """log p(unit) for units 0..k-1 from training sequences, add-one smoothed (float64)."""
-    counts = np.ones(k, dtype=np.float64)
-    for seq in train_sequences:
-        if len(seq):
-            counts += np.bincount(np.asarray(seq, dtype=np.int64), minlength=k)[:k]
-    return np.log(counts) - np.log(counts.sum())
 
 
 def length_score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
@@ -60,8 +52,7 @@ def length_score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
 def unigram_scorer(logp: np.ndarray) -> Callable[[Sequence[int], Sequence[int]], float]:
     """Mean unit log-probability of prompt + candidate (cm2024 scores a cloze story whole)."""
     def score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
-        seq = np.concatenate([np.asarray(prompt, np.int64), np.asarray(candidate, np.int64)])
-        return float(logp[seq].mean()) if seq.size else 0.0
+        return mean_logprob(logp, np.concatenate([np.asarray(prompt, np.int64), np.asarray(candidate, np.int64)]))
     return score
 
 
@@ -107,7 +98,7 @@ def _benchmarks(bench_dir, tasks, column: str):
 def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 1000, seed: int = 0,
                     confidence: float = 0.95) -> dict:
     """{task: {"rows", "identical", "identical_removed", "length_balance_removed", "length": entry,
-    "unigram": entry}} for every unit task folder (the two removal counts from its meta.json).
+    "unigram": entry}} for every unit task folder (the removal counts from its meta.json).
 
     Each entry's interval is family-wise over every (task, scorer) test; `ci95` is its own 95% one."""
     from hf_slm.dataset_format import read_meta
@@ -116,7 +107,8 @@ def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 10
     for task, folder, ds in _benchmarks(bench_dir, tasks, "positive"):
         meta = read_meta(folder)
         removed[task] = {"identical_removed": int(meta.get("identical_units_removed", 0)),
-                         "length_balance_removed": int(meta.get("length_balance_removed", 0))}
+                         "length_balance_removed": int(meta.get("length_balance_removed", 0)),
+                         "unigram_balance_removed": int(meta.get("unigram_balance_removed", 0))}
         data[task] = ds.select_columns(["id", "group", "prompt", "positive", "negative", "prompt_text",
                                         "positive_text", "negative_text"])
     return _score_tasks(data, logp, {t: {"rows": len(ds), "identical": len(identical_rows(ds)), **removed[t]}
@@ -171,11 +163,7 @@ def unbiased(report: dict) -> bool:
 
 def null_report(bench_dir, units_dir, *, tasks=None, n_boot: int = 1000, seed: int = 0) -> dict:
     """null_benchmarks with the unigram frequencies of the unit dataset's train split (demo and CLI)."""
-    from hf_slm.units.dataset import load_unit_dataset
-
-    units = load_unit_dataset(units_dir)
-    logp = unigram_logprobs(units.splits["train"]["units"], units.k)
-    return null_benchmarks(bench_dir, logp, tasks=tasks, n_boot=n_boot, seed=seed)
+    return null_benchmarks(bench_dir, dataset_unigram(units_dir), tasks=tasks, n_boot=n_boot, seed=seed)
 
 
 def text_null_report(bench_dir, text_dir, *, tasks=None, n_boot: int = 1000, seed: int = 0) -> dict:

@@ -5,8 +5,9 @@ over those units. A row whose audio is unusable is dropped whole (a pair missing
 be scored) and logged to `skips.jsonl` in the output task folder, after the skips the audio
 folder already had (e.g. utterances synthesis could not voice); so is a row whose positive and
 negative become the same units (no right answer; meta `identical_units_removed` counts them), and
-so are the rows that keep a group's unit lengths counterbalanced (`length_balance.py`; meta
-`length_balance_removed`). This is the unit stage applied to what synthesis or an official loader
+so are the rows that keep a group's unit lengths, and given the training split's unit
+frequencies its unit typicality, counterbalanced (`length_balance.py`; meta `length_balance_removed`,
+`unigram_balance_removed`). This is the unit stage applied to what synthesis or an official loader
 wrote; the CLI and the demo chain the two.
 """
 
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from hf_slm.dataset_format.benchmark import ROLES, load_benchmark, task_folders, write_task
 from hf_slm.dataset_format import META_FILE, read_meta
-from hf_slm.units.length_balance import LENGTH_BALANCE, balance_by_units
+from hf_slm.errors import ConfigError
+from hf_slm.units.length_balance import LENGTH_BALANCE, UNIGRAM_BALANCE, counterbalance
 
 IDENTICAL = "identical_units"  # the skip reason of a pair whose two candidates have the same units
 # Meta keys the unit form recomputes; everything else (voices, tts, seed, ...) carries over.
@@ -29,8 +31,9 @@ def _audio_skips(audio_task_dir: Path) -> list[dict]:
     return SkipLog(audio_task_dir / "skips.jsonl").entries()
 
 
-def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pipeline) -> dict:
-    """Convert one task folder (a whole new unit task folder); returns {"rows": kept, "skipped": dropped}."""
+def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pipeline, unigram=None) -> dict:
+    """Convert one task folder (a whole new unit task folder); returns {"rows": kept, "skipped": dropped}.
+    `unigram`: log p(unit) of the training split (hf_slm.units.frequency), to balance unit typicality too."""
     import json
 
     from hf_slm.atomic import write_text
@@ -70,15 +73,20 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     for r in same:
         skips.add(r["id"], IDENTICAL, positive_text=r["positive_text"], negative_text=r["negative_text"])
     rows = [r for r in rows if r["positive"] != r["negative"]]
-    # "the right answer is the longer one" must not hold in any group, in units (length_balance.py)
-    rows, unbalanced = balance_by_units(rows)
-    for r in unbalanced:
-        skips.add(r["id"], LENGTH_BALANCE, voice=r["voice"], positive_units=len(r["positive"]),
-                  negative_units=len(r["negative"]))
+    # "the right answer is the longer one" (or "the one of more typical units") must not hold in any
+    # group, in units (length_balance.py)
+    rows, removed = counterbalance(rows, unigram)
+    for reason, out in removed.items():
+        for r in out:
+            skips.add(r["id"], reason, voice=r["voice"], positive_units=len(r["positive"]),
+                      negative_units=len(r["negative"]))
+    unbalanced = [r for out in removed.values() for r in out]
     task = audio_meta.get("task") or (rows[0]["task"] if rows else audio_task_dir.name)
     info = {k: v for k, v in audio_meta.items() if k not in _RECOUNTED}
     info["identical_units_removed"] = len(same)
-    info["length_balance_removed"] = len(unbalanced)
+    info["length_balance_removed"] = len(removed[LENGTH_BALANCE])
+    if unigram is not None:
+        info["unigram_balance_removed"] = len(removed[UNIGRAM_BALANCE])
     # The codebook by its content (what scoring compares with the model's dataset), never a local path.
     info["codebook"] = {"k": int(pipeline.k),
                         "sha256": pipeline.codebook_sha256 or pipeline.codebook.content_sha256()}
@@ -87,14 +95,22 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
 
 
 def benchmarks_to_units(audio_bench_dir: str | Path, out_bench_dir: str | Path, codebook: str,
-                        tasks=None, pipeline=None) -> dict[str, Path]:
-    """Every task folder of an audio benchmark folder (or only `tasks`) → OUT/<task> in unit form."""
+                        tasks=None, pipeline=None, unigram_from=None) -> dict[str, Path]:
+    """Every task folder of an audio benchmark folder (or only `tasks`) → OUT/<task> in unit form;
+    `unigram_from`: a unit dataset of the same codebook whose train split's unit frequencies the rows
+    are also counterbalanced in (the unigram null scorer's; without it, unit length only)."""
+    from hf_slm.units.frequency import dataset_unigram
     from hf_slm.units.pipeline import UnitPipeline
 
     pipeline = pipeline or UnitPipeline.from_codebook(codebook)
+    unigram = None
+    if unigram_from is not None:
+        unigram = dataset_unigram(unigram_from)
+        if len(unigram) != pipeline.k:
+            raise ConfigError("--unigram-from", f"{unigram_from} has K={len(unigram)} units, the codebook {pipeline.k}")
     out = {}
     for task, folder in task_folders(audio_bench_dir).items():
         if tasks is None or task in tasks:
             out[task] = Path(out_bench_dir) / task
-            benchmark_to_units(folder, out[task], pipeline)
+            benchmark_to_units(folder, out[task], pipeline, unigram)
     return out
