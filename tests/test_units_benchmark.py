@@ -92,6 +92,8 @@ def test_mirror_pairs_are_never_split_by_the_length_balance():
 def test_unit_frequency_and_length_are_both_counterbalanced_given_training_frequencies():
     import math
 
+    import pytest
+
     from hf_slm.units.length_balance import LENGTH_BALANCE, UNIGRAM_BALANCE, counterbalance
     from hf_slm.units.frequency import unigram_logprobs
 
@@ -99,7 +101,7 @@ def test_unit_frequency_and_length_are_both_counterbalanced_given_training_frequ
     train = [[0] * 50 + [1] * 20 + [2] * 10 + [3] * 2]
     logp = unigram_logprobs(train, 4)
     counts = [51, 21, 11, 3]  # independently: add-one counts
-    assert math.exp(logp[0]) == __import__("pytest").approx(counts[0] / sum(counts))
+    assert math.exp(logp[0]) == pytest.approx(counts[0] / sum(counts))
 
     def row(i, group, pos, neg):
         return {"id": f"{group}{i}", "voice": "v", "group": group, "positive": pos, "negative": neg}

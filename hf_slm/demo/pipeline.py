@@ -145,10 +145,8 @@ class Demo:
         # the unit stage drops pairs whose two sides are the same units (no right answer) and the rows that
         # keep each group's unit lengths and unit typicality (training frequencies) counterbalanced, and counts them
         metas = {task: read_meta(folder) for task, folder in folders.items()}
-        return {"tasks": sorted(folders),
-                "identical_units_removed": {t: m.get("identical_units_removed", 0) for t, m in metas.items()},
-                "length_balance_removed": {t: m.get("length_balance_removed", 0) for t, m in metas.items()},
-                "unigram_balance_removed": {t: m.get("unigram_balance_removed", 0) for t, m in metas.items()}}
+        counts = ("identical_units_removed", "length_balance_removed", "unigram_balance_removed")
+        return {"tasks": sorted(folders), **{key: {t: m.get(key, 0) for t, m in metas.items()} for key in counts}}
 
     def null_scores(self) -> dict:
         """Model-free null scorers (length-only, unit unigram) on every benchmark: DIR/null_scores.json."""

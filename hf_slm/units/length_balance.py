@@ -90,12 +90,20 @@ def balance_by_units(rows: list[dict], slack: int = 1,
     return [r for i, r in enumerate(rows) if i not in drop], [r for i, r in enumerate(rows) if i in drop]
 
 
+def _fixed(sign: Callable[[dict], int], rows: list[dict]) -> Callable[[dict], int]:
+    """`sign` evaluated once per row of `rows`, looked up by identity afterwards."""
+    known = {id(r): sign(r) for r in rows}
+    return lambda r: known[id(r)]
+
+
 def counterbalance(rows: list[dict], logp: np.ndarray | None = None, slack: int = 1) -> tuple[list[dict], dict]:
     """(kept, {skip reason: dropped rows}): balanced in unit length and, given training unit log-probs
     `logp`, in unit frequency, each per group within `slack`; the two alternate until neither drops."""
     signs = {LENGTH_BALANCE: longer_sign}
     if logp is not None:
         signs[UNIGRAM_BALANCE] = unigram_sign(logp)
+    # a row's signs do not change between passes: computed once (the unigram sign reads every unit)
+    signs = {reason: _fixed(sign, rows) for reason, sign in signs.items()}
     dropped: dict[str, list[dict]] = {reason: [] for reason in signs}
     while True:
         before = len(rows)
