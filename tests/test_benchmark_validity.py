@@ -64,6 +64,35 @@ def test_unigram_scorer_prefers_frequent_units_and_scores_the_whole_cloze_story(
     assert out["value"] == 1.0 and not out["chance_in_interval"]
 
 
+def test_bigram_logprobs_are_add_one_smoothed_transition_frequencies():
+    from hf_slm.units.frequency import bigram_logprobs
+
+    bi = bigram_logprobs([[0, 1, 0, 1], [2, 1]], k=3)
+    # transitions 0->1 twice, 1->0 once, 2->1 once; each row add-one over k=3 next units
+    expected = np.array([[1, 3, 1], [2, 1, 1], [1, 2, 1]], dtype=float)
+    np.testing.assert_allclose(np.exp(bi), expected / expected.sum(axis=1, keepdims=True))
+
+
+def test_bigram_baseline_sees_order_the_unigram_scorer_cannot(tmp_path):
+    """Both members hold the same units, so the unigram scorer ties every pair (0.5); only the
+    positive follows the training split's transitions, so the bigram baseline is always right. As a
+    baseline it is reported with its own 95% interval and does not decide `unbiased`."""
+    from hf_slm.units.frequency import bigram_logprobs
+
+    train = [[0, 1, 2, 3]] * 5
+    logp, bi = null.unigram_logprobs(train, k=4), bigram_logprobs(train, k=4)
+    score = null.bigram_scorer(logp, bi)
+    by_hand = (logp[0] + bi[0, 1] + bi[1, 2] + bi[2, 3]) / 4
+    assert score([0, 1], [2, 3]) == pytest.approx(by_hand)
+    rows = [_row(i, "g", [0, 1, 2, 3], [0, 3, 2, 1]) for i in range(12)]
+    bench = tmp_path / "bench"
+    _write(bench / "sblimp", rows)
+    report = null.null_benchmarks(bench, logp, bigram=bi, n_boot=100)["sblimp"]
+    assert report["unigram"]["value"] == pytest.approx(0.5) and report["bigram"]["value"] == 1.0
+    assert report["bigram"]["confidence"] == 0.95 and report["length"]["confidence"] == pytest.approx(0.975)
+    assert null.unbiased({"sblimp": report}) is True
+
+
 def test_identical_unit_pairs_are_found(tmp_path):
     # (their removal at build time is the unit stage's: tests/test_units_benchmark.py)
     rows = _balanced_rows()
@@ -226,6 +255,23 @@ def test_no_homophone_contrasts_and_no_repeated_word_pairs():
     assert len(pairs) == len({(p["positive"], p["negative"]) for p in pairs})
     # only the stressed vowel changes: "balloon" keeps its schwa-initial syllable
     assert all(p["negative"].startswith("ball") for p in pairs if p["positive"] == "balloon")
+
+
+def test_npi_pairs_keep_their_subject_and_swap_only_the_licensor():
+    """A subject swap ("Nobody" against a name) was decided by how familiar the subject sounds: a
+    unit-bigram model, blind to licensing, scored its name pairs 0.22 on tiny seed 0. The pairs now
+    share the subject and every word but the adverb before "found any", both ways in length."""
+    from hf_slm.synth.pairs import make_pairs
+
+    npi = [p for p in make_pairs(40, seed=0) if p["group"] == "npi_licensing"]
+    swaps = Counter()
+    for p in npi:
+        good, bad = p["positive"].split(), p["negative"].split()
+        differ = [(a, b) for a, b in zip(good, bad) if a != b]
+        assert len(good) == len(bad) and len(differ) == 1 and good[0] == bad[0], p
+        assert good[2:4] == bad[2:4] == ["found", "any"], p
+        swaps[differ[0]] += 1
+    assert set(swaps) == {("never", "usually"), ("never", "also")} and min(swaps.values()) >= 15, swaps
 
 
 def test_opposite_pairs_balance_two_signs_where_a_running_count_gets_stuck():

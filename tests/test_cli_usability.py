@@ -90,3 +90,28 @@ def test_an_odd_number_of_cloze_questions_is_refused_before_anything_is_written(
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "--cloze-questions" in err[0] and "mirror pairs" in err[0]
     assert not out.exists()
+
+
+def test_synth_benchmarks_unigram_from_needs_a_codebook_and_reaches_the_unit_stage(tmp_path, capsys, monkeypatch):
+    out, units = tmp_path / "bench", tmp_path / "units"
+    units.mkdir()
+    rc = main(["synth", "benchmarks", "--out", str(out), "--unigram-from", str(units), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "error: --unigram-from:" in err[0] and "--codebook" in err[0]
+    assert not out.exists()
+    # with a codebook, the units folder reaches the unit stage (synthesis and conversion stubbed here;
+    # the conversion's own balance is tested in tests/test_units_benchmark.py)
+    import hf_slm.synth.build_benchmarks as build
+    import hf_slm.units.benchmark as unit_bench
+    import hf_slm.units.pipeline as pipeline
+
+    seen = {}
+    monkeypatch.setattr(pipeline.UnitPipeline, "from_codebook", staticmethod(lambda path: "pipeline"))
+    monkeypatch.setattr(build, "synth_benchmarks", lambda cfg: None)
+    monkeypatch.setattr(unit_bench, "benchmarks_to_units",
+                        lambda *a, unigram_from=None, **k: seen.setdefault("unigram_from", unigram_from) and {})
+    assert main(["synth", "benchmarks", "--out", str(out), "--codebook", "cb.safetensors",
+                 "--unigram-from", str(units), "--quiet"]) == 0
+    assert seen == {"unigram_from": str(units)}
+    assert main(["synth", "benchmarks", "--out", str(tmp_path / "b2"), "--codebook", "cb.safetensors",
+                 "--unigram-from", str(tmp_path / "nowhere"), "--quiet"]) == 2

@@ -91,12 +91,14 @@ def test_null_scorers_ran_on_every_benchmark_and_no_identical_pair_is_left(micro
     assert set(null) == {"sblimp", "ssc", "tsc", "swuggy"}
     for task, entry in null.items():
         assert entry["identical"] == 0, task  # removed at build time
-        for scorer in ("length", "unigram"):
+        for scorer in ("length", "unigram", "bigram"):
             e = entry[scorer]
             assert 0.0 <= e["ci_low"] <= e["value"] <= e["ci_high"] <= 1.0
+        assert entry["bigram"]["confidence"] == 0.95 and set(entry["bigram"]["groups"]) == set(entry["length"]["groups"])
         assert not identical_rows(load_benchmark(out / "benchmarks" / task))
     evidence = json.loads((out / "findings.json").read_text())["findings"]["benchmarks_unbiased"]["evidence"]
     assert set(evidence) == set(null)
+    assert evidence["sblimp"]["bigram"]["groups"] == null["sblimp"]["bigram"]["groups"]
 
 
 def test_text_null_scorers_ran_on_every_benchmark_and_reach_the_text_finding(micro):

@@ -39,6 +39,10 @@ def fraction(value: str) -> float:
     return _number(value, float, lambda x: 0.0 <= x <= 1.0, "in [0, 1]")
 
 
+UNIGRAM_FROM_HELP = ("a unit dataset of this codebook: also counterbalance each group in the unit frequencies "
+                     "of its train split (what `eval --null`'s unigram scorer measures)")
+
+
 def existing_path(path: str | Path, field: str) -> Path:
     p = Path(path)
     if not p.exists():

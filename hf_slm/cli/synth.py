@@ -12,7 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from hf_slm.cli.common import positive_float, positive_int
+from hf_slm.cli.common import UNIGRAM_FROM_HELP, existing_path, positive_float, positive_int
 
 DEFAULT_VOICES = "en-us,en-us+f3"
 
@@ -59,6 +59,8 @@ def register(sub) -> None:
     b.add_argument("--exclude-from", default=None,
                    help="a story dataset folder (or .txt/.jsonl): no benchmark story or "
                         "sentence may occur in it")
+    b.add_argument("--unigram-from", default=None, metavar="UNITS",
+                   help="with --codebook: " + UNIGRAM_FROM_HELP)
     _tts_args(b)
     b.set_defaults(func=_benchmarks)
 
@@ -139,6 +141,10 @@ def _benchmarks(args) -> int:
     bad = [t for t in tasks if t not in TASKS]
     if bad or not tasks:
         raise ConfigError("--tasks", f"{','.join(bad) or '(none)'} not in {', '.join(TASKS)}")
+    if args.unigram_from is not None:
+        if args.codebook is None:
+            raise ConfigError("--unigram-from", "needs --codebook (it balances the benchmarks' units)")
+        existing_path(args.unigram_from, "--unigram-from")
     cfg = BenchmarkConfig(out=args.out, tasks=tasks, pairs_per_phenomenon=args.pairs_per_phenomenon,
                           cloze_questions=args.cloze_questions, words=args.words,
                           exclude_from=args.exclude_from, voices=args.voices, tts=args.tts,
@@ -146,12 +152,13 @@ def _benchmarks(args) -> int:
     if args.codebook is None:
         synth_benchmarks(cfg)
     else:
-        benchmarks_to_unit_form(cfg, args.codebook)
+        benchmarks_to_unit_form(cfg, args.codebook, unigram_from=args.unigram_from)
     return 0
 
 
-def benchmarks_to_unit_form(cfg, codebook: str) -> dict[str, Path]:
-    """Synthesize the audio benchmarks into a temporary folder inside cfg.out, then convert them to units."""
+def benchmarks_to_unit_form(cfg, codebook: str, unigram_from=None) -> dict[str, Path]:
+    """Synthesize the audio benchmarks into a temporary folder inside cfg.out, then convert them to units
+    (counterbalanced in `unigram_from`'s unit frequencies too, when given: hf_slm.units.benchmark)."""
     import tempfile
 
     from hf_slm.synth.build_benchmarks import check_config, synth_benchmarks
@@ -165,7 +172,8 @@ def benchmarks_to_unit_form(cfg, codebook: str) -> dict[str, Path]:
     tmp = Path(tempfile.mkdtemp(prefix=".audio.", dir=out))
     try:
         synth_benchmarks(replace(cfg, out=str(tmp), quiet=True))
-        folders = benchmarks_to_units(tmp, out, codebook, tasks=cfg.tasks, pipeline=pipeline)
+        folders = benchmarks_to_units(tmp, out, codebook, tasks=cfg.tasks, pipeline=pipeline,
+                                      unigram_from=unigram_from)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not cfg.quiet:

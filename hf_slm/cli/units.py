@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from hf_slm.cli.common import (existing_path, fraction, nonnegative_float, nonnegative_int, positive_float,
-                              positive_int)
+from hf_slm.cli.common import (UNIGRAM_FROM_HELP, existing_path, fraction, nonnegative_float, nonnegative_int,
+                              positive_float, positive_int)
 
 
 def _extract(args) -> int:
@@ -201,8 +201,7 @@ def register(subparsers) -> None:
     b.add_argument("--codebook", required=True, help="safetensors codebook (fit-kmeans / import-codebook)")
     b.add_argument("--out", required=True, help="BENCH folder to write the unit task folders into")
     b.add_argument("--unigram-from", default=None, metavar="UNITS",
-                   help="a unit dataset of this codebook: also counterbalance each group in the unit "
-                        "frequencies of its train split (what `eval --null`'s unigram scorer measures)")
+                   help=UNIGRAM_FROM_HELP)
     b.set_defaults(func=_benchmarks)
 
     i = sub.add_parser("import-codebook", help="TWIST/textlesslib k-means pickle → safetensors codebook")

@@ -140,7 +140,7 @@ def loss_law_extrapolates(laws: dict, group: str = "speech", tolerance: float = 
 
 
 def benchmarks_unbiased(null_report: dict) -> dict:
-    from hf_slm.scoring.null import SCORERS, unbiased
+    from hf_slm.scoring.null import BASELINES, SCORERS, unbiased
 
     if not null_report:
         return finding(False, {}, "the null scorers did not run")
@@ -149,7 +149,9 @@ def benchmarks_unbiased(null_report: dict) -> dict:
                        "length_balance_removed": t.get("length_balance_removed", 0),
                        "unigram_balance_removed": t.get("unigram_balance_removed", 0),
                        **{s: {**_brief(t[s]), "chance_in_interval": t[s]["chance_in_interval"],
-                              "confidence": t[s].get("confidence", CONFIDENCE)} for s in SCORERS}}
+                              "confidence": t[s].get("confidence", CONFIDENCE)} for s in SCORERS},
+                       # not a criterion: what local unit familiarity alone scores, per phenomenon
+                       **{b: {**_brief(t[b]), "groups": t[b].get("groups", {})} for b in BASELINES if b in t}}
                 for task, t in null_report.items()}
     bad = [f"{task} {s} {t[s]['value']:.2f} [{t[s]['ci_low']:.2f}, {t[s]['ci_high']:.2f}]"
            for task, t in null_report.items() for s in SCORERS if not t[s]["chance_in_interval"]]

@@ -149,12 +149,15 @@ class Demo:
         return {"tasks": sorted(folders), **{key: {t: m.get(key, 0) for t, m in metas.items()} for key in counts}}
 
     def null_scores(self) -> dict:
-        """Model-free null scorers (length-only, unit unigram) on every benchmark: DIR/null_scores.json."""
+        """Model-free null scorers (length-only, unit unigram) and the unit-bigram baseline on every
+        benchmark: DIR/null_scores.json."""
         from hf_slm.scoring.null import null_report, unbiased
 
         report = null_report(self.paths["bench"], self.paths["units"], n_boot=self.preset.bootstrap, seed=self.seed)
         write_json(self.out / NULL_FILE, {"scorers": {"length": "prefers the shorter candidate (-units)",
-                                                      "unigram": "mean unit log-prob, training-split unigram"},
+                                                      "unigram": "mean unit log-prob, training-split unigram",
+                                                      "bigram": "baseline, not a criterion: mean unit log-prob, "
+                                                                "training-split unit bigrams"},
                                           "tasks": report})
         return {"unbiased": unbiased(report)}
 

@@ -75,7 +75,8 @@ def finding_evidence(key: str, f: dict) -> str:
         err = ev.get("max_abs_rel_error")
         return "–" if err is None else f"max abs. rel. error {err:.2%} on {len(ev.get('held_out') or [])} held-out runs"
     if key == "benchmarks_unbiased":
-        return "; ".join(f"{t}: length {_iv(v.get('length'))}, unigram {_iv(v.get('unigram'))}, "
+        return "; ".join(f"{t}: length {_iv(v.get('length'))}, unigram {_iv(v.get('unigram'))}"
+                         + (f" (unit-bigram baseline {_iv(v['bigram'])})" if v.get("bigram") else "") + ", "
                          f"{v.get('identical_removed', 0)} identical, {v.get('length_balance_removed', 0)} for length "
                          f"and {v.get('unigram_balance_removed', 0)} for unigram balance removed" for t, v in ev.items())
     if key == "speech_above_chance":

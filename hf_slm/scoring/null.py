@@ -12,6 +12,12 @@ decides it. Two scorers that know nothing of that property must score chance:
   (add-one smoothed), cm2024's mean reduction over the span cm2024 scores (the whole story,
   prompt + ending, for cloze tasks).
 
+Beside them, a `bigram` baseline (not a criterion): mean log-probability per unit under a
+unit-bigram count model of the training split. It is a weak language model, so local statistics may
+rightly decide a pair for it; per phenomenon it says how much of a score a model that only knows how
+familiar each candidate's unit sequence sounds would get (a subject swap, "Nobody" against a name,
+scored 0.22 for it on NPI licensing, and the speech LMs followed it). Its interval is its own 95% one.
+
 Ties count 0.5 (a null that cannot tell carries no information), and the outcomes are aggregated
 and bootstrapped like a model's headline figure under cm2024 (hf_slm.scoring.aggregate): voicings
 of an item averaged, macro over groups. A task is unbiased under a scorer when that interval
@@ -39,9 +45,10 @@ from hf_slm.scoring.encode import TextEncoder
 from hf_slm.scoring.items import item_keys
 from hf_slm.scoring.metrics import pair_outcomes
 from hf_slm.scoring.protocol import DEFAULT_PROTOCOL, get_protocol
-from hf_slm.units.frequency import dataset_unigram, mean_logprob, unigram_logprobs
+from hf_slm.units.frequency import dataset_count_models, mean_bigram_logprob, mean_logprob, unigram_logprobs
 
 SCORERS = ("length", "unigram")
+BASELINES = ("bigram",)
 
 
 def length_score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
@@ -53,6 +60,14 @@ def unigram_scorer(logp: np.ndarray) -> Callable[[Sequence[int], Sequence[int]],
     """Mean unit log-probability of prompt + candidate (cm2024 scores a cloze story whole)."""
     def score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
         return mean_logprob(logp, np.concatenate([np.asarray(prompt, np.int64), np.asarray(candidate, np.int64)]))
+    return score
+
+
+def bigram_scorer(unigram: np.ndarray, bigram: np.ndarray) -> Callable[[Sequence[int], Sequence[int]], float]:
+    """Mean unit log-probability of prompt + candidate under a unit-bigram model (the baseline)."""
+    def score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
+        seq = np.concatenate([np.asarray(prompt, np.int64), np.asarray(candidate, np.int64)])
+        return mean_bigram_logprob(unigram, bigram, seq)
     return score
 
 
@@ -95,12 +110,13 @@ def _benchmarks(bench_dir, tasks, column: str):
             yield task, folder, ds
 
 
-def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 1000, seed: int = 0,
-                    confidence: float = 0.95) -> dict:
+def null_benchmarks(bench_dir, logp: np.ndarray, *, bigram: np.ndarray | None = None, tasks=None,
+                    n_boot: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
     """{task: {"rows", "identical", "identical_removed", "length_balance_removed", "length": entry,
-    "unigram": entry}} for every unit task folder (the removal counts from its meta.json).
+    "unigram": entry[, "bigram": entry]}} for every unit task folder (the removal counts from its
+    meta.json); the bigram baseline when `bigram` (log p(b | a), with `logp` its unigram) is given.
 
-    Each entry's interval is family-wise over every (task, scorer) test; `ci95` is its own 95% one."""
+    Each scorer's interval is family-wise over every (task, scorer) test; `ci95` is its own 95% one."""
     from hf_slm.dataset_format import read_meta
 
     data, removed = {}, {}
@@ -111,12 +127,16 @@ def null_benchmarks(bench_dir, logp: np.ndarray, *, tasks=None, n_boot: int = 10
                          "unigram_balance_removed": int(meta.get("unigram_balance_removed", 0))}
         data[task] = ds.select_columns(["id", "group", "prompt", "positive", "negative", "prompt_text",
                                         "positive_text", "negative_text"])
+    baselines = {} if bigram is None else {"bigram": bigram_scorer(logp, bigram)}
     return _score_tasks(data, logp, {t: {"rows": len(ds), "identical": len(identical_rows(ds)), **removed[t]}
-                                     for t, ds in data.items()}, n_boot=n_boot, seed=seed, confidence=confidence)
+                                     for t, ds in data.items()}, n_boot=n_boot, seed=seed, confidence=confidence,
+                        baselines=baselines)
 
 
-def _score_tasks(data: dict, logp: np.ndarray, out: dict, *, n_boot: int, seed: int, confidence: float) -> dict:
-    """Both scorers on every task of `data`, each entry with its family-wise and its own 95% interval."""
+def _score_tasks(data: dict, logp: np.ndarray, out: dict, *, n_boot: int, seed: int, confidence: float,
+                 baselines: dict | None = None) -> dict:
+    """Both scorers on every task of `data`, each entry with its family-wise and its own 95% interval;
+    each baseline with its own interval only (it is no test, so it takes no share of the family)."""
     scorers = {"length": length_score, "unigram": unigram_scorer(logp)}
     level = familywise_confidence(len(data) * len(scorers), confidence)
     for task, ds in data.items():
@@ -124,6 +144,9 @@ def _score_tasks(data: dict, logp: np.ndarray, out: dict, *, n_boot: int, seed: 
             entry = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=level)
             own = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=confidence)
             out[task][name] = {**entry, "confidence": level, "ci95": [own["ci_low"], own["ci_high"]]}
+        for name, fn in (baselines or {}).items():
+            own = null_task(ds, fn, n_boot=n_boot, seed=seed, confidence=confidence)
+            out[task][name] = {**own, "confidence": confidence, "ci95": [own["ci_low"], own["ci_high"]]}
     return out
 
 
@@ -162,8 +185,10 @@ def unbiased(report: dict) -> bool:
 
 
 def null_report(bench_dir, units_dir, *, tasks=None, n_boot: int = 1000, seed: int = 0) -> dict:
-    """null_benchmarks with the unigram frequencies of the unit dataset's train split (demo and CLI)."""
-    return null_benchmarks(bench_dir, dataset_unigram(units_dir), tasks=tasks, n_boot=n_boot, seed=seed)
+    """null_benchmarks with the unit-unigram and unit-bigram models of the unit dataset's train split
+    (demo and CLI): the two scorers and the bigram baseline."""
+    unigram, bigram = dataset_count_models(units_dir)
+    return null_benchmarks(bench_dir, unigram, bigram=bigram, tasks=tasks, n_boot=n_boot, seed=seed)
 
 
 def text_null_report(bench_dir, text_dir, *, tasks=None, n_boot: int = 1000, seed: int = 0) -> dict:

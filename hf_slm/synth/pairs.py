@@ -104,13 +104,15 @@ def irregular_forms(r):
 
 
 def npi_licensing(r):
-    # "any" needs a licensor: "Nobody" against a subject that licenses nothing, one word for one
-    # word (deleting "not" made the grammatical member a word and a text token longer in every
-    # such pair). Half the subjects are "Everybody" (the grammatical one is shorter), half a name
-    # (it is longer).
+    # "any" needs a licensor: "never" against an adverb that licenses nothing, one word for one word,
+    # after one subject. A subject swap ("Nobody" against a name) was decided by familiarity: a name
+    # is spoken far more often than "Nobody", and a unit-bigram count model, blind to licensing,
+    # scored the name pairs 0.22. Half the adverbs are "usually" (longer than "never", said twice as
+    # often), half "also" (shorter, said half as often), so length and frequency pull each way by the
+    # same ratio (hf_slm.synth.scenes.negative_polarity).
     things = OBJECTS[r.choice(sorted(OBJECTS))]
-    t = f"{{}} found any {things} in the {r.choice(PLACES)}."
-    return t.format("Nobody"), t.format("Everybody" if r.random() < 0.5 else _name(r))
+    t = f"{_name(r)} {{}} found any {things} in the {r.choice(PLACES)}."
+    return t.format("never"), t.format("usually" if r.random() < 0.5 else "also")
 
 
 def quantifiers(r):

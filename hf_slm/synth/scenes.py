@@ -70,15 +70,13 @@ def irregular(r, c) -> str:
 
 def negative_polarity(r, c) -> str:
     things = OBJECTS[r.choice(sorted(OBJECTS))]
-    # "Nobody" is said twice as often as "Everybody" and less often than any name, so the NPI pairs'
+    # "usually" is said twice as often as "never" and "also" half as often, so the NPI pairs'
     # word-frequency sign (hf_slm.synth.pairs.npi_licensing) never rests on a near tie that a text
-    # tokenizer's counts (which keep '"Nobody' apart) could turn round
+    # tokenizer's counts could turn round, and is the same ratio both ways
     u = r.random()
-    if u < 0.4:
-        return f"{c['X']} did not find any {things} in the {c['place']}."
-    if u < 0.8:
-        return f"Nobody found any {things} in the {c['place']}."
-    return f"Everybody found some {things} in the {c['place']}."
+    if u < 2 / 7:
+        return f"{c['X']} never found any {things} in the {c['place']}."
+    return f"{c['X']} {'usually' if u < 6 / 7 else 'also'} found some {things} in the {c['place']}."
 
 
 def quantified(r, c) -> str:
