@@ -95,6 +95,16 @@ def test_speech_above_chance_uses_the_lowest_loss_speech_run():
     good.scores["swuggy"] = _s(0.55, 0.49, 0.61)
     out = F.speech_above_chance([bad, good, text])
     assert out["reproduced"] is False and out["evidence"]["run"] == "big" and "swuggy" in out["note"]
+    assert out["evidence"]["sblimp_beside_bigram_baseline"] == {}  # no per-phenomenon scores, no baseline
+
+
+def test_speech_above_chance_sets_each_phenomenon_beside_the_bigram_baseline():
+    best = _rec("speech", "big", 10, 10, 2.0, {"sblimp": {**_s(0.6, 0.55, 0.65), "per_group": {
+        "npi": {"accuracy": 0.8, "n": 10}, "agr": {"accuracy": 0.4, "n": 10}, "isl": {"accuracy": 0.6, "n": 4}}}})
+    null_report = {"sblimp": {"bigram": {"groups": {"npi": 0.3, "agr": 0.5}}}}
+    ev = F.speech_above_chance([best], null_report=null_report)["evidence"]
+    assert ev["sblimp_beside_bigram_baseline"] == {"agr": {"model": 0.4, "baseline": 0.5},
+                                                   "npi": {"model": 0.8, "baseline": 0.3}}
 
 
 def _laws_vs_loss(r, n, group="speech", metric="sblimp"):

@@ -19,6 +19,7 @@ from statistics import NormalDist
 
 from hf_slm.hub import laws as L
 from hf_slm.scoring.null import off_chance
+from hf_slm.units.benchmark import REMOVAL_COUNTS
 
 CONFIDENCE = 0.95
 EXTRAPOLATION_TOLERANCE = 0.03  # the issue's "within 3%"
@@ -145,9 +146,7 @@ def benchmarks_unbiased(null_report: dict) -> dict:
     if not null_report:
         return finding(False, {}, "the null scorers did not run")
     evidence = {task: {"rows": t["rows"], "identical": t["identical"],
-                       "identical_removed": t.get("identical_removed", 0),
-                       "length_balance_removed": t.get("length_balance_removed", 0),
-                       "unigram_balance_removed": t.get("unigram_balance_removed", 0),
+                       **{key: t.get(key, 0) for key in REMOVAL_COUNTS},
                        **{s: {**_brief(t[s]), "chance_in_interval": t[s]["chance_in_interval"],
                               "confidence": t[s].get("confidence", CONFIDENCE)} for s in SCORERS},
                        # not a criterion: what local unit familiarity alone scores, per phenomenon
@@ -163,13 +162,22 @@ def benchmarks_unbiased(null_report: dict) -> dict:
     return finding(ok, evidence, note)
 
 
-def speech_above_chance(records, tasks=("sblimp", "swuggy")) -> dict:
+def beside_baseline(rec, null_report: dict | None, task: str = "sblimp", baseline: str = "bigram") -> dict:
+    """{group: {"model", "baseline"}}: the run's accuracy per phenomenon beside the null report's
+    baseline (how much of each a model of local unit familiarity alone gets); {} without either."""
+    model = ((rec.scores or {}).get(task) or {}).get("per_group") or {}
+    base = (((null_report or {}).get(task) or {}).get(baseline) or {}).get("groups") or {}
+    return {g: {"model": float(model[g]["accuracy"]), "baseline": float(base[g])} for g in sorted(model) if g in base}
+
+
+def speech_above_chance(records, tasks=("sblimp", "swuggy"), null_report: dict | None = None) -> dict:
     rec = best_run(records, "speech")
     if rec is None:
         return finding(False, {}, "no evaluated speech runs")
     scores = {t: _score(rec, t) for t in tasks}
     evidence = {"run": rec.name, "test_loss": rec.final_test_loss,
-                **{t: _brief(s) if s else None for t, s in scores.items()}}
+                **{t: _brief(s) if s else None for t, s in scores.items()},
+                "sblimp_beside_bigram_baseline": beside_baseline(rec, null_report)}
     above = {t: bool(s and s["ci_low"] > CHANCE) for t, s in scores.items()}
     ok = all(above.values())
     note = (f"the best speech model ({rec.name}) is above chance on {', '.join(tasks)}" if ok else
@@ -309,7 +317,7 @@ def all_findings(laws: dict, records, null_report: dict, text_null: dict | None 
         "loss_law_identified": loss_law_identified(laws),
         "loss_law_extrapolates": loss_law_extrapolates(laws),
         "benchmarks_unbiased": benchmarks_unbiased(null_report),
-        "speech_above_chance": speech_above_chance(records),
+        "speech_above_chance": speech_above_chance(records, null_report=null_report),
         "downstream_tracks_loss": downstream_tracks_loss(laws, records),
         "text_scales_faster": text_scales_faster(laws, text_null),
         "interleaved_beats_textless": interleaved_beats_textless(records, laws),

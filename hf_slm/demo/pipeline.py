@@ -129,7 +129,7 @@ class Demo:
     def synth_benchmarks(self) -> dict:
         """Spoken benchmarks as audio (synthesis), then as units (the unit stage on that audio)."""
         from hf_slm.synth.build_benchmarks import BenchmarkConfig, synth_benchmarks
-        from hf_slm.units.benchmark import benchmarks_to_units
+        from hf_slm.units.benchmark import REMOVAL_COUNTS, benchmarks_to_units
 
         p = self.preset
         # held-out by construction: nothing in the benchmarks occurs in the training stories
@@ -145,8 +145,8 @@ class Demo:
         # the unit stage drops pairs whose two sides are the same units (no right answer) and the rows that
         # keep each group's unit lengths and unit typicality (training frequencies) counterbalanced, and counts them
         metas = {task: read_meta(folder) for task, folder in folders.items()}
-        counts = ("identical_units_removed", "length_balance_removed", "unigram_balance_removed")
-        return {"tasks": sorted(folders), **{key: {t: m.get(key, 0) for t, m in metas.items()} for key in counts}}
+        return {"tasks": sorted(folders),
+                **{key: {t: m.get(key, 0) for t, m in metas.items()} for key in REMOVAL_COUNTS}}
 
     def null_scores(self) -> dict:
         """Model-free null scorers (length-only, unit unigram) and the unit-bigram baseline on every

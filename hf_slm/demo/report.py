@@ -77,11 +77,14 @@ def finding_evidence(key: str, f: dict) -> str:
     if key == "benchmarks_unbiased":
         return "; ".join(f"{t}: length {_iv(v.get('length'))}, unigram {_iv(v.get('unigram'))}"
                          + (f" (unit-bigram baseline {_iv(v['bigram'])})" if v.get("bigram") else "") + ", "
-                         f"{v.get('identical_removed', 0)} identical, {v.get('length_balance_removed', 0)} for length "
+                         f"{v.get('identical_units_removed', 0)} identical, {v.get('length_balance_removed', 0)} for length "
                          f"and {v.get('unigram_balance_removed', 0)} for unigram balance removed" for t, v in ev.items())
     if key == "speech_above_chance":
+        beside = ev.get("sblimp_beside_bigram_baseline") or {}
+        above = sum(v["model"] > v["baseline"] for v in beside.values())
         return ", ".join(f"{t} {_iv(ev[t])}" for t in ("sblimp", "swuggy") if ev.get(t)) + \
-            (f" ({ev['run']})" if ev.get("run") else "")
+            (f" ({ev['run']})" if ev.get("run") else "") + \
+            (f"; above the unit-bigram baseline on {above} of {len(beside)} phenomena" if beside else "")
     if key == "downstream_tracks_loss":
         return ", ".join(f"{m}: r {_iv_of(v, 'pearson_r')}"
                          for m, v in (ev.get("metrics") or {}).items() if v.get("ci_low") is not None) or "–"

@@ -45,6 +45,7 @@ from hf_slm.scoring.encode import TextEncoder
 from hf_slm.scoring.items import item_keys
 from hf_slm.scoring.metrics import pair_outcomes
 from hf_slm.scoring.protocol import DEFAULT_PROTOCOL, get_protocol
+from hf_slm.units.benchmark import REMOVAL_COUNTS
 from hf_slm.units.frequency import dataset_count_models, mean_bigram_logprob, mean_logprob, unigram_logprobs
 
 SCORERS = ("length", "unigram")
@@ -112,7 +113,7 @@ def _benchmarks(bench_dir, tasks, column: str):
 
 def null_benchmarks(bench_dir, logp: np.ndarray, *, bigram: np.ndarray | None = None, tasks=None,
                     n_boot: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
-    """{task: {"rows", "identical", "identical_removed", "length_balance_removed", "length": entry,
+    """{task: {"rows", "identical", *REMOVAL_COUNTS, "length": entry,
     "unigram": entry[, "bigram": entry]}} for every unit task folder (the removal counts from its
     meta.json); the bigram baseline when `bigram` (log p(b | a), with `logp` its unigram) is given.
 
@@ -122,9 +123,7 @@ def null_benchmarks(bench_dir, logp: np.ndarray, *, bigram: np.ndarray | None = 
     data, removed = {}, {}
     for task, folder, ds in _benchmarks(bench_dir, tasks, "positive"):
         meta = read_meta(folder)
-        removed[task] = {"identical_removed": int(meta.get("identical_units_removed", 0)),
-                         "length_balance_removed": int(meta.get("length_balance_removed", 0)),
-                         "unigram_balance_removed": int(meta.get("unigram_balance_removed", 0))}
+        removed[task] = {key: int(meta.get(key, 0)) for key in REMOVAL_COUNTS}
         data[task] = ds.select_columns(["id", "group", "prompt", "positive", "negative", "prompt_text",
                                         "positive_text", "negative_text"])
     baselines = {} if bigram is None else {"bigram": bigram_scorer(logp, bigram)}

@@ -21,6 +21,8 @@ from hf_slm.errors import ConfigError
 from hf_slm.units.length_balance import LENGTH_BALANCE, UNIGRAM_BALANCE, counterbalance
 
 IDENTICAL = "identical_units"  # the skip reason of a pair whose two candidates have the same units
+# the meta.json counts of rows the unit stage removed (the null report, findings and demo read these)
+REMOVAL_COUNTS = ("identical_units_removed", "length_balance_removed", "unigram_balance_removed")
 # Meta keys the unit form recomputes; everything else (voices, tts, seed, ...) carries over.
 _RECOUNTED = ("format", "schema_version", "task", "form", "rows", "groups", "stats", "tokenization")
 
