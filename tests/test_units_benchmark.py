@@ -1,6 +1,6 @@
 """Audio benchmark → unit benchmark: pairs whose candidates get identical units are dropped and counted."""
 
-from tests.helpers.units import mel_codebook, speechlike  # noqa: I001 - thread limits
+from tests.helpers.units import mel_codebook, speechlike, tone  # noqa: I001 - thread limits
 
 import json
 
@@ -126,6 +126,44 @@ def test_unit_frequency_and_length_are_both_counterbalanced_given_training_frequ
     assert set(counterbalance(typical + rare)[1]) == {LENGTH_BALANCE}
 
 
+def test_word_frequency_balance_survives_the_unit_balances_and_spares_non_words():
+    """The generator balances word frequency per phenomenon; unit-length drops must not undo it. Here
+    the "never"/"also" rows (grammatical the more frequent word) are mostly the ones whose positive
+    is longer in units, as on tiny seed 0 (33 of them kept against 16 "never"/"usually" rows)."""
+    from collections import Counter
+
+    from hf_slm.synth.balance import WordFrequency
+    from hf_slm.units.length_balance import LENGTH_BALANCE, WORD_BALANCE, counterbalance, word_sign
+
+    words = WordFrequency(["tom usually found some toys"] * 4 + ["tom never found any toys"] * 2
+                          + ["tom also found some toys"])
+
+    def row(i, adverb, pos_len, neg_len):
+        return {"id": f"n{i}", "voice": "v", "group": "npi", "positive": [1] * pos_len, "negative": [2] * neg_len,
+                "positive_text": "Tom never found any toys.", "negative_text": f"Tom {adverb} found any toys."}
+
+    # 40 "also" rows, 30 with the positive longer; 40 "usually" rows, all with the positive shorter
+    rows = [row(i, "also", 5 if i < 30 else 3, 4) for i in range(40)] + \
+        [row(100 + i, "usually", 3, 5) for i in range(40)]
+    wuggy = [{"id": f"w{i}", "voice": "v", "group": "lexical", "positive": [1] * (3 + i % 2), "negative": [2] * 3,
+              "positive_text": "toys", "negative_text": "tiys"} for i in range(6)]
+    kept, dropped = counterbalance(rows + wuggy, words=words)
+    # independently of hf_slm: "never" (2) beats "also" (1) and loses to "usually" (4)
+    npi = Counter(r["negative_text"].split()[1] for r in kept if r["group"] == "npi")
+    assert abs(npi["also"] - npi["usually"]) <= 1, npi
+    longer = sum((len(r["positive"]) > len(r["negative"])) - (len(r["positive"]) < len(r["negative"]))
+                 for r in kept if r["group"] == "npi")
+    # both hold with 61 of 80 kept, the most any subset keeps (30 + 30 + one row of slack): balancing one
+    # sign at a time, alternated to a fixpoint, kept 25
+    assert abs(longer) <= 1 and sum(npi.values()) == 61, (longer, npi)
+    # a non-word has no word frequency: the lexical rows carry no word sign, so none goes for it
+    assert all(word_sign(words)(r) == 0 for r in wuggy) and word_sign(words)(rows[0]) == 1
+    assert not any(r["group"] == "lexical" for r in dropped[WORD_BALANCE])
+    # without word counts the unit balance alone keeps the lean the issue measured
+    alone = Counter(r["negative_text"].split()[1] for r in counterbalance(rows)[0])
+    assert alone["also"] - alone["usually"] >= 6 and set(counterbalance(rows)[1]) == {LENGTH_BALANCE}
+
+
 def test_unigram_from_counterbalances_the_unit_stage_and_counts_it(tmp_path):
     from hf_slm.audio.dataset import encode_audio
     from hf_slm.dataset_format import read_meta
@@ -138,8 +176,14 @@ def test_unigram_from_counterbalances_the_unit_stage_and_counts_it(tmp_path):
     waves = [encode_audio(speechlike(0.6 + 0.1 * (i % 4), 16000, i), 16000) for i in range(24)]
     base = {"task": "swuggy", "group": "g", "voice": "v", "prompt_audio": b"", "prompt_text": "",
             "prompt_word_times": [], "positive_word_times": [], "negative_word_times": []}
+    # negatives are runs of tones, units the speech-like training split rarely has: 3 tones (shorter in
+    # units than a positive) or 24 (longer), so length alone balances differently from typicality
+    import numpy as np
+
+    tones = [encode_audio(np.concatenate([tone(300 + 150 * (j % 8), 0.08, 16000) for j in range(3 if i % 2 else 24)]),
+                          16000) for i in range(12)]
     rows = [{**base, "id": f"p{i}", "positive_audio": waves[i], "positive_text": "x",
-             "negative_audio": waves[i + 12], "negative_text": "y"} for i in range(12)]
+             "negative_audio": tones[i], "negative_text": "y"} for i in range(12)]
     write_benchmark(tmp_path / "audio" / "swuggy", rows, audio=True)
     # a training split of the same codebook: the positives' own audio, so their units are the typical ones
     import soundfile as sf
@@ -153,5 +197,6 @@ def test_unigram_from_counterbalances_the_unit_stage_and_counts_it(tmp_path):
     meta = read_meta(folders["swuggy"])
     skips = [json.loads(line) for line in (folders["swuggy"] / "skips.jsonl").read_text().splitlines()]
     assert meta["unigram_balance_removed"] == sum(s["reason"] == "unigram_balance" for s in skips) > 0
+    assert meta["word_balance_removed"] == 0  # "x" / "y": words the training text never says, no sign
     assert meta["rows"] + meta["unigram_balance_removed"] + meta["length_balance_removed"] + \
         meta["identical_units_removed"] == 12

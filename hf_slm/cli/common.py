@@ -40,7 +40,8 @@ def fraction(value: str) -> float:
 
 
 UNIGRAM_FROM_HELP = ("a unit dataset of this codebook: also counterbalance each group in the unit frequencies "
-                     "of its train split (what `eval --null`'s unigram scorer measures)")
+                     "of its train split (what `eval --null`'s unigram scorer measures) and in the word "
+                     "frequencies of its text")
 
 
 def existing_path(path: str | Path, field: str) -> Path:

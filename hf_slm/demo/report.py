@@ -77,8 +77,9 @@ def finding_evidence(key: str, f: dict) -> str:
     if key == "benchmarks_unbiased":
         return "; ".join(f"{t}: length {_iv(v.get('length'))}, unigram {_iv(v.get('unigram'))}"
                          + (f" (unit-bigram baseline {_iv(v['bigram'])})" if v.get("bigram") else "") + ", "
-                         f"{v.get('identical_units_removed', 0)} identical, {v.get('length_balance_removed', 0)} for length "
-                         f"and {v.get('unigram_balance_removed', 0)} for unigram balance removed" for t, v in ev.items())
+                         f"{v.get('identical_units_removed', 0)} identical, {v.get('length_balance_removed', 0)} for length, "
+                         f"{v.get('unigram_balance_removed', 0)} for unigram and {v.get('word_balance_removed', 0)} for "
+                         "word-frequency balance removed" for t, v in ev.items())
     if key == "speech_above_chance":
         beside = ev.get("sblimp_beside_bigram_baseline") or {}
         above = sum(v["model"] > v["baseline"] for v in beside.values())
@@ -226,6 +227,7 @@ def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
         "identical_removed": state.get("stages", {}).get("benchmarks", {}).get("identical_units_removed", {}),
         "balance_removed": state.get("stages", {}).get("benchmarks", {}).get("length_balance_removed", {}),
         "unigram_removed": state.get("stages", {}).get("benchmarks", {}).get("unigram_balance_removed", {}),
+        "word_removed": state.get("stages", {}).get("benchmarks", {}).get("word_balance_removed", {}),
     }
     md = render("demo_report.md.j2", **context)
     md_path, html_path = out / "report.md", out / "report.html"

@@ -5,10 +5,10 @@ over those units. A row whose audio is unusable is dropped whole (a pair missing
 be scored) and logged to `skips.jsonl` in the output task folder, after the skips the audio
 folder already had (e.g. utterances synthesis could not voice); so is a row whose positive and
 negative become the same units (no right answer; meta `identical_units_removed` counts them), and
-so are the rows that keep a group's unit lengths, and given the training split's unit
-frequencies its unit typicality, counterbalanced (`length_balance.py`; meta `length_balance_removed`,
-`unigram_balance_removed`). This is the unit stage applied to what synthesis or an official loader
-wrote; the CLI and the demo chain the two.
+so are the rows that keep a group's unit lengths, and given the training split its unit
+typicality and its words' frequency in the split's text, counterbalanced (`length_balance.py`; meta
+`length_balance_removed`, `unigram_balance_removed`, `word_balance_removed`). This is the unit stage
+applied to what synthesis or an official loader wrote; the CLI and the demo chain the two.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from pathlib import Path
 from hf_slm.dataset_format.benchmark import ROLES, load_benchmark, task_folders, write_task
 from hf_slm.dataset_format import META_FILE, read_meta
 from hf_slm.errors import ConfigError
-from hf_slm.units.length_balance import LENGTH_BALANCE, UNIGRAM_BALANCE, counterbalance
+from hf_slm.units.length_balance import LENGTH_BALANCE, UNIGRAM_BALANCE, WORD_BALANCE, counterbalance
 
 IDENTICAL = "identical_units"  # the skip reason of a pair whose two candidates have the same units
 # the meta.json counts of rows the unit stage removed (the null report, findings and demo read these)
-REMOVAL_COUNTS = ("identical_units_removed", "length_balance_removed", "unigram_balance_removed")
+REMOVAL_COUNTS = ("identical_units_removed", "length_balance_removed", "unigram_balance_removed",
+                  "word_balance_removed")
 # Meta keys the unit form recomputes; everything else (voices, tts, seed, ...) carries over.
 _RECOUNTED = ("format", "schema_version", "task", "form", "rows", "groups", "stats", "tokenization")
 
@@ -33,9 +34,11 @@ def _audio_skips(audio_task_dir: Path) -> list[dict]:
     return SkipLog(audio_task_dir / "skips.jsonl").entries()
 
 
-def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pipeline, unigram=None) -> dict:
+def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pipeline, unigram=None,
+                       words=None) -> dict:
     """Convert one task folder (a whole new unit task folder); returns {"rows": kept, "skipped": dropped}.
-    `unigram`: log p(unit) of the training split (hf_slm.units.frequency), to balance unit typicality too."""
+    `unigram`: log p(unit) of the training split (hf_slm.units.frequency), to balance unit typicality too;
+    `words`: the word counts of its text (hf_slm.synth.balance.WordFrequency), to keep word frequency balanced."""
     import json
 
     from hf_slm.atomic import write_text
@@ -77,7 +80,7 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     rows = [r for r in rows if r["positive"] != r["negative"]]
     # "the right answer is the longer one" (or "the one of more typical units") must not hold in any
     # group, in units (length_balance.py)
-    rows, removed = counterbalance(rows, unigram)
+    rows, removed = counterbalance(rows, unigram, words=words)
     for reason, out in removed.items():
         for r in out:
             skips.add(r["id"], reason, voice=r["voice"], positive_units=len(r["positive"]),
@@ -89,6 +92,8 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     info["length_balance_removed"] = len(removed[LENGTH_BALANCE])
     if unigram is not None:
         info["unigram_balance_removed"] = len(removed[UNIGRAM_BALANCE])
+    if words is not None:
+        info["word_balance_removed"] = len(removed[WORD_BALANCE])
     # The codebook by its content (what scoring compares with the model's dataset), never a local path.
     info["codebook"] = {"k": int(pipeline.k),
                         "sha256": pipeline.codebook_sha256 or pipeline.codebook.content_sha256()}
@@ -99,20 +104,27 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
 def benchmarks_to_units(audio_bench_dir: str | Path, out_bench_dir: str | Path, codebook: str,
                         tasks=None, pipeline=None, unigram_from=None) -> dict[str, Path]:
     """Every task folder of an audio benchmark folder (or only `tasks`) → OUT/<task> in unit form;
-    `unigram_from`: a unit dataset of the same codebook whose train split's unit frequencies the rows
-    are also counterbalanced in (the unigram null scorer's; without it, unit length only)."""
-    from hf_slm.units.frequency import dataset_unigram
+    `unigram_from`: a unit dataset of the same codebook whose train split's unit frequencies (the
+    unigram null scorer's) and, when it has a text column, word frequencies the rows are also
+    counterbalanced in (without it, unit length only)."""
+    from hf_slm.synth.balance import WordFrequency
+    from hf_slm.units.dataset import load_unit_dataset
+    from hf_slm.units.frequency import unigram_logprobs
     from hf_slm.units.pipeline import UnitPipeline
 
     pipeline = pipeline or UnitPipeline.from_codebook(codebook)
-    unigram = None
+    unigram = words = None
     if unigram_from is not None:
-        unigram = dataset_unigram(unigram_from)
+        units = load_unit_dataset(unigram_from)
+        train = units.splits["train"]
+        unigram = unigram_logprobs(train["units"], units.k)
+        if "text" in train.column_names:
+            words = WordFrequency(t or "" for t in train["text"])
         if len(unigram) != pipeline.k:
             raise ConfigError("--unigram-from", f"{unigram_from} has K={len(unigram)} units, the codebook {pipeline.k}")
     out = {}
     for task, folder in task_folders(audio_bench_dir).items():
         if tasks is None or task in tasks:
             out[task] = Path(out_bench_dir) / task
-            benchmark_to_units(folder, out[task], pipeline, unigram)
+            benchmark_to_units(folder, out[task], pipeline, unigram, words)
     return out

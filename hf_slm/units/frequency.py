@@ -51,11 +51,6 @@ def _train_split(units_dir):
     return units.splits["train"]["units"], units.k
 
 
-def dataset_unigram(units_dir) -> np.ndarray:
-    """unigram_logprobs of a unit dataset's train split."""
-    return unigram_logprobs(*_train_split(units_dir))
-
-
 def dataset_count_models(units_dir) -> tuple[np.ndarray, np.ndarray]:
     """(unigram_logprobs, bigram_logprobs) of a unit dataset's train split, read once."""
     train, k = _train_split(units_dir)
