@@ -105,6 +105,12 @@ def test_speech_above_chance_sets_each_phenomenon_beside_the_bigram_baseline():
     ev = F.speech_above_chance([best], null_report=null_report)["evidence"]
     assert ev["sblimp_beside_bigram_baseline"] == {"agr": {"model": 0.4, "baseline": 0.5},
                                                    "npi": {"model": 0.8, "baseline": 0.3}}
+    # a baseline above chance is said in the note, without changing the criterion (chance)
+    familiar = {"sblimp": {"bigram": {**_s(0.58, 0.55, 0.61), "groups": {}}}}
+    out = F.speech_above_chance([best], null_report=familiar)
+    assert "unit-bigram" in out["note"] and "0.580 [0.550, 0.610]" in out["note"]
+    assert out["evidence"]["sblimp_bigram_baseline"] == _s(0.58, 0.55, 0.61)
+    assert "unit-bigram" not in F.speech_above_chance([best], null_report=null_report)["note"]
 
 
 def _laws_vs_loss(r, n, group="speech", metric="sblimp"):
