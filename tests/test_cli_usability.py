@@ -99,8 +99,9 @@ def test_synth_benchmarks_unigram_from_needs_a_codebook_and_reaches_the_unit_sta
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "error: --unigram-from:" in err[0] and "--codebook" in err[0]
     assert not out.exists()
-    # with a codebook, the units folder reaches the unit stage (synthesis and conversion stubbed here;
-    # the conversion's own balance is tested in tests/test_units_benchmark.py)
+    # with a codebook, the units folder reaches the unit stage: this checks the wiring only, so synthesis
+    # and conversion are replaced by recorders (the real conversion and its balance are tested end to
+    # end in tests/test_units_benchmark.py, the real synthesis in tests/test_synth_*.py)
     import hf_slm.synth.build_benchmarks as build
     import hf_slm.units.benchmark as unit_bench
     import hf_slm.units.pipeline as pipeline

@@ -25,8 +25,8 @@ def register(subparsers) -> None:
     which.add_argument("--runs", help="folder of run folders: evaluate each completed, unevaluated run")
     which.add_argument("--null", action="store_true",
                        help="no model: score the benchmarks with the model-free null scorers (length-only; unit "
-                            "unigram from --dataset's train split, and a unit-bigram baseline; with a text dataset, the benchmarks' texts in "
-                            "its tokens), a validity check; prints JSON (hf_slm.scoring.null)")
+                            "unigram from --dataset's train split, and a unit-bigram baseline; with a text dataset, "
+                            "the benchmarks' texts in its tokens), a validity check; prints JSON (hf_slm.scoring.null)")
     p.add_argument("--benchmarks", required=True, help="benchmark folder BENCH/<task>/")
     p.add_argument("--tasks", nargs="+", help="only these task folders (default: every one found)")
     p.add_argument("--dataset", help="unit dataset for the held-out loss (default: run.json's dataset)")

@@ -143,7 +143,8 @@ class Demo:
                                       str(self.paths["codebook"]), tasks=list(audio),
                                       unigram_from=self.paths["units"])
         # the unit stage drops pairs whose two sides are the same units (no right answer) and the rows that
-        # keep each group's unit lengths and unit typicality (training frequencies) counterbalanced, and counts them
+        # keep each group's unit lengths, unit typicality and word frequency (training split) counterbalanced,
+        # and counts them
         metas = {task: read_meta(folder) for task, folder in folders.items()}
         return {"tasks": sorted(folders),
                 **{key: {t: m.get(key, 0) for t, m in metas.items()} for key in REMOVAL_COUNTS}}

@@ -17,6 +17,7 @@ from hf_slm.provenance import hardware, package_versions
 from hf_slm.runrecord import RunRecord, find_runs
 
 from hf_slm.tasks import TASKS
+from hf_slm.units.benchmark import REMOVAL_COUNTS
 FIGURES = ("loss_vs_flops", "downstream_vs_flops", "metric_vs_loss", "isoflops", "optimal_allocation")
 PLAN_BUDGETS = (1e15, 1e18, 1e21)
 
@@ -215,6 +216,7 @@ def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
     figures = [f for f in FIGURES if (paths["laws"] / f"{f}.png").exists()]
     units_meta = read_json(paths["units"] / "meta.json")
     stages = {k: v.get("seconds", 0.0) for k, v in state.get("stages", {}).items()}
+    bench_stage = state.get("stages", {}).get("benchmarks", {})
     context = {
         "preset": preset, "stages": stages,
         "text_info": state.get("stages", {}).get("text", {}), "total_seconds": sum(stages.values()),
@@ -224,10 +226,7 @@ def write_report(out: Path, paths: dict, preset, state: dict) -> list[Path]:
         "planner": planner_lines(laws), "figures": [f"laws/{f}.png" for f in figures],
         "excluded": laws.get("excluded", []), "laws": laws, "math": math,
         "findings": findings_rows(found), "diagnostics": law_diagnostics(laws),
-        "identical_removed": state.get("stages", {}).get("benchmarks", {}).get("identical_units_removed", {}),
-        "balance_removed": state.get("stages", {}).get("benchmarks", {}).get("length_balance_removed", {}),
-        "unigram_removed": state.get("stages", {}).get("benchmarks", {}).get("unigram_balance_removed", {}),
-        "word_removed": state.get("stages", {}).get("benchmarks", {}).get("word_balance_removed", {}),
+        "removed": {key: bench_stage.get(key, {}) for key in REMOVAL_COUNTS},
     }
     md = render("demo_report.md.j2", **context)
     md_path, html_path = out / "report.md", out / "report.html"

@@ -57,19 +57,19 @@ def length_score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
     return -float(len(candidate))
 
 
+def _whole(prompt: Sequence[int], candidate: Sequence[int]) -> np.ndarray:
+    """prompt + candidate as one unit sequence (cm2024 scores a cloze story whole)."""
+    return np.concatenate([np.asarray(prompt, np.int64), np.asarray(candidate, np.int64)])
+
+
 def unigram_scorer(logp: np.ndarray) -> Callable[[Sequence[int], Sequence[int]], float]:
-    """Mean unit log-probability of prompt + candidate (cm2024 scores a cloze story whole)."""
-    def score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
-        return mean_logprob(logp, np.concatenate([np.asarray(prompt, np.int64), np.asarray(candidate, np.int64)]))
-    return score
+    """Mean unit log-probability of prompt + candidate."""
+    return lambda prompt, candidate: mean_logprob(logp, _whole(prompt, candidate))
 
 
 def bigram_scorer(unigram: np.ndarray, bigram: np.ndarray) -> Callable[[Sequence[int], Sequence[int]], float]:
     """Mean unit log-probability of prompt + candidate under a unit-bigram model (the baseline)."""
-    def score(prompt: Sequence[int], candidate: Sequence[int]) -> float:
-        seq = np.concatenate([np.asarray(prompt, np.int64), np.asarray(candidate, np.int64)])
-        return mean_bigram_logprob(unigram, bigram, seq)
-    return score
+    return lambda prompt, candidate: mean_bigram_logprob(unigram, bigram, _whole(prompt, candidate))
 
 
 def identical_rows(rows: Iterable[dict]) -> list[int]:

@@ -78,8 +78,8 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     for r in same:
         skips.add(r["id"], IDENTICAL, positive_text=r["positive_text"], negative_text=r["negative_text"])
     rows = [r for r in rows if r["positive"] != r["negative"]]
-    # "the right answer is the longer one" (or "the one of more typical units") must not hold in any
-    # group, in units (length_balance.py)
+    # "the right answer is the longer one" (or "the one of more typical units", or "of more frequent
+    # words") must not hold in any group (length_balance.py)
     rows, removed = counterbalance(rows, unigram, words=words)
     for reason, out in removed.items():
         for r in out:
@@ -108,16 +108,14 @@ def benchmarks_to_units(audio_bench_dir: str | Path, out_bench_dir: str | Path, 
     unigram null scorer's) and, when it has a text column, word frequencies the rows are also
     counterbalanced in (without it, unit length only)."""
     from hf_slm.synth.balance import WordFrequency
-    from hf_slm.units.dataset import load_unit_dataset
-    from hf_slm.units.frequency import unigram_logprobs
+    from hf_slm.units.frequency import train_split, unigram_logprobs
     from hf_slm.units.pipeline import UnitPipeline
 
     pipeline = pipeline or UnitPipeline.from_codebook(codebook)
     unigram = words = None
     if unigram_from is not None:
-        units = load_unit_dataset(unigram_from)
-        train = units.splits["train"]
-        unigram = unigram_logprobs(train["units"], units.k)
+        train, k = train_split(unigram_from)
+        unigram = unigram_logprobs(train["units"], k)
         if "text" in train.column_names:
             words = WordFrequency(t or "" for t in train["text"])
         if len(unigram) != pipeline.k:

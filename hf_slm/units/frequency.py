@@ -44,14 +44,15 @@ def mean_bigram_logprob(unigram: np.ndarray, bigram: np.ndarray, seq: Sequence[i
     return float((unigram[seq[0]] + bigram[seq[:-1], seq[1:]].sum()) / seq.size)
 
 
-def _train_split(units_dir):
+def train_split(units_dir):
+    """(train split, K) of a unit dataset: what the count models here are learned from."""
     from hf_slm.units.dataset import load_unit_dataset
 
     units = load_unit_dataset(units_dir)
-    return units.splits["train"]["units"], units.k
+    return units.splits["train"], units.k
 
 
 def dataset_count_models(units_dir) -> tuple[np.ndarray, np.ndarray]:
     """(unigram_logprobs, bigram_logprobs) of a unit dataset's train split, read once."""
-    train, k = _train_split(units_dir)
-    return unigram_logprobs(train, k), bigram_logprobs(train, k)
+    train, k = train_split(units_dir)
+    return unigram_logprobs(train["units"], k), bigram_logprobs(train["units"], k)
