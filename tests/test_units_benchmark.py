@@ -3,6 +3,7 @@
 from tests.helpers.units import mel_codebook, speechlike, tone  # noqa: I001 - thread limits
 
 import json
+from collections import Counter
 
 
 def test_identical_unit_pairs_are_dropped_logged_and_counted(tmp_path):
@@ -185,6 +186,8 @@ def test_unigram_from_counterbalances_the_unit_stage_and_counts_it(tmp_path):
     rows = [{**base, "id": f"p{i}", "positive_audio": waves[i], "positive_text": "x",
              "negative_audio": tones[i], "negative_text": "y"} for i in range(12)]
     write_benchmark(tmp_path / "audio" / "swuggy", rows, audio=True)
+    # the same rows as sBLIMP: only there is unit-bigram familiarity balanced too
+    write_benchmark(tmp_path / "audio" / "sblimp", [{**r, "task": "sblimp"} for r in rows], audio=True)
     # a training split of the same codebook: the positives' own audio, so their units are the typical ones
     import soundfile as sf
 
@@ -200,3 +203,45 @@ def test_unigram_from_counterbalances_the_unit_stage_and_counts_it(tmp_path):
     assert meta["word_balance_removed"] == 0  # "x" / "y": words the training text never says, no sign
     assert meta["rows"] + meta["unigram_balance_removed"] + meta["length_balance_removed"] + \
         meta["identical_units_removed"] == 12
+    assert "bigram_balance_removed" not in meta  # sWUGGY: familiar transitions are lexicality
+    sblimp = read_meta(folders["sblimp"])
+    skips = [json.loads(line) for line in (folders["sblimp"] / "skips.jsonl").read_text().splitlines()]
+    assert sblimp["bigram_balance_removed"] == sum(s["reason"] == "bigram_balance" for s in skips)
+    assert sblimp["rows"] + sum(sblimp[k] for k in ("identical_units_removed", "length_balance_removed",
+                                                    "unigram_balance_removed", "bigram_balance_removed")) == 12
+    # independently of hf_slm: add-one unit bigrams of the training split, mean log-prob per unit
+    from hf_slm.dataset_format.benchmark import load_benchmark
+    from hf_slm.units.dataset import load_unit_dataset
+
+    ds = load_unit_dataset(tmp_path / "units")
+    seqs = [list(u) for u in ds.splits["train"]["units"]]
+    uni, big = Counter(u for q in seqs for u in q), Counter(p for q in seqs for p in zip(q, q[1:]))
+    out_of = Counter(a for q in seqs for a in q[:-1])
+    n = sum(uni.values())
+
+    def familiarity(q):
+        lp = np.log((uni[q[0]] + 1) / (n + ds.k)) + sum(np.log((big[(a, b)] + 1) / (out_of[a] + ds.k))
+                                                         for a, b in zip(q, q[1:]))
+        return lp / len(q)
+
+    lean = [np.sign(familiarity(r["positive"]) - familiarity(r["negative"])) for r in load_benchmark(folders["sblimp"])]
+    assert abs(sum(lean)) <= 1, lean
+
+
+def test_bigram_balance_drops_rows_whose_positive_has_the_more_familiar_transitions():
+    """Same units in another order: length and unit typicality tie, so only the bigram sign leans."""
+    from hf_slm.units.frequency import count_models
+    from hf_slm.units.length_balance import BIGRAM_BALANCE, counterbalance
+
+    unigram, bigram = count_models([[1, 2, 3, 4] * 20] * 5, k=6)
+    familiar, scrambled = [1, 2, 3, 4, 1, 2], [1, 3, 2, 4, 2, 1]  # 1→2, 2→3, 3→4, 4→1 seen; 1→3, 3→2 ... not
+
+    def row(i, pos, neg):
+        return {"id": f"b{i}", "voice": "v", "group": "agreement", "positive": pos, "negative": neg}
+
+    rows = [row(i, familiar, scrambled) for i in range(20)] + [row(100 + i, scrambled, familiar) for i in range(5)]
+    kept, dropped = counterbalance(rows, unigram, bigram=bigram)
+    leans = Counter(r["positive"] == familiar for r in kept)
+    assert leans[True] - leans[False] in (0, 1) and leans[False] == 5, leans  # the 5 reversed rows all stay
+    assert len(dropped[BIGRAM_BALANCE]) == 25 - len(kept) and all(r["positive"] == familiar for r in dropped[BIGRAM_BALANCE])
+    assert counterbalance(rows, unigram)[0] == rows  # without bigrams nothing leans: nothing goes

@@ -41,7 +41,7 @@ def fraction(value: str) -> float:
 
 UNIGRAM_FROM_HELP = ("a unit dataset of this codebook: also counterbalance each group in the unit frequencies "
                      "of its train split (what `eval --null`'s unigram scorer measures) and in the word "
-                     "frequencies of its text")
+                     "frequencies of its text, and sBLIMP in its unit bigrams (the null report's bigram baseline)")
 
 
 def existing_path(path: str | Path, field: str) -> Path:

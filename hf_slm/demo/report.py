@@ -79,8 +79,9 @@ def finding_evidence(key: str, f: dict) -> str:
         return "; ".join(f"{t}: length {_iv(v.get('length'))}, unigram {_iv(v.get('unigram'))}"
                          + (f" (unit-bigram baseline {_iv(v['bigram'])})" if v.get("bigram") else "") + ", "
                          f"{v.get('identical_units_removed', 0)} identical, {v.get('length_balance_removed', 0)} for length, "
-                         f"{v.get('unigram_balance_removed', 0)} for unigram and {v.get('word_balance_removed', 0)} for "
-                         "word-frequency balance removed" for t, v in ev.items())
+                         f"{v.get('unigram_balance_removed', 0)} for unigram, {v.get('word_balance_removed', 0)} for "
+                         f"word-frequency and {v.get('bigram_balance_removed', 0)} for unit-bigram balance removed"
+                         for t, v in ev.items())
     if key == "speech_above_chance":
         beside = ev.get("sblimp_beside_bigram_baseline") or {}
         above = sum(v["model"] > v["baseline"] for v in beside.values())

@@ -6,8 +6,9 @@ be scored) and logged to `skips.jsonl` in the output task folder, after the skip
 folder already had (e.g. utterances synthesis could not voice); so is a row whose positive and
 negative become the same units (no right answer; meta `identical_units_removed` counts them), and
 so are the rows that keep a group's unit lengths, and given the training split its unit
-typicality and its words' frequency in the split's text, counterbalanced (`length_balance.py`; meta
-`length_balance_removed`, `unigram_balance_removed`, `word_balance_removed`). This is the unit stage
+typicality, its words' frequency in the split's text and, on sBLIMP, its unit-bigram familiarity,
+counterbalanced (`length_balance.py`; meta `length_balance_removed`, `unigram_balance_removed`,
+`word_balance_removed`, `bigram_balance_removed`). This is the unit stage
 applied to what synthesis or an official loader wrote; the CLI and the demo chain the two.
 """
 
@@ -18,12 +19,13 @@ from pathlib import Path
 from hf_slm.dataset_format.benchmark import ROLES, load_benchmark, task_folders, write_task
 from hf_slm.dataset_format import META_FILE, read_meta
 from hf_slm.errors import ConfigError
-from hf_slm.units.length_balance import LENGTH_BALANCE, UNIGRAM_BALANCE, WORD_BALANCE, counterbalance
+from hf_slm.tasks import BIGRAM_BALANCED_TASKS, base_task
+from hf_slm.units.length_balance import BIGRAM_BALANCE, LENGTH_BALANCE, UNIGRAM_BALANCE, WORD_BALANCE, counterbalance
 
 IDENTICAL = "identical_units"  # the skip reason of a pair whose two candidates have the same units
 # the meta.json counts of rows the unit stage removed (the null report, findings and demo read these)
 REMOVAL_COUNTS = ("identical_units_removed", "length_balance_removed", "unigram_balance_removed",
-                  "word_balance_removed")
+                  "word_balance_removed", "bigram_balance_removed")
 # Meta keys the unit form recomputes; everything else (voices, tts, seed, ...) carries over.
 _RECOUNTED = ("format", "schema_version", "task", "form", "rows", "groups", "stats", "tokenization")
 
@@ -35,10 +37,11 @@ def _audio_skips(audio_task_dir: Path) -> list[dict]:
 
 
 def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pipeline, unigram=None,
-                       words=None) -> dict:
+                       words=None, bigram=None) -> dict:
     """Convert one task folder (a whole new unit task folder); returns {"rows": kept, "skipped": dropped}.
     `unigram`: log p(unit) of the training split (hf_slm.units.frequency), to balance unit typicality too;
-    `words`: the word counts of its text (hf_slm.synth.balance.WordFrequency), to keep word frequency balanced."""
+    `words`: the word counts of its text (hf_slm.synth.balance.WordFrequency), to keep word frequency balanced;
+    `bigram`: log p(b | a) of the split, to balance unit-bigram familiarity on BIGRAM_BALANCED_TASKS."""
     import json
 
     from hf_slm.atomic import write_text
@@ -80,13 +83,14 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     rows = [r for r in rows if r["positive"] != r["negative"]]
     # "the right answer is the longer one" (or "the one of more typical units", or "of more frequent
     # words") must not hold in any group (length_balance.py)
-    rows, removed = counterbalance(rows, unigram, words=words)
+    task = audio_meta.get("task") or (rows[0]["task"] if rows else audio_task_dir.name)
+    balance_bigram = bigram is not None and unigram is not None and base_task(task) in BIGRAM_BALANCED_TASKS
+    rows, removed = counterbalance(rows, unigram, words=words, bigram=bigram if balance_bigram else None)
     for reason, out in removed.items():
         for r in out:
             skips.add(r["id"], reason, voice=r["voice"], positive_units=len(r["positive"]),
                       negative_units=len(r["negative"]))
     unbalanced = [r for out in removed.values() for r in out]
-    task = audio_meta.get("task") or (rows[0]["task"] if rows else audio_task_dir.name)
     info = {k: v for k, v in audio_meta.items() if k not in _RECOUNTED}
     info["identical_units_removed"] = len(same)
     info["length_balance_removed"] = len(removed[LENGTH_BALANCE])
@@ -94,6 +98,8 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
         info["unigram_balance_removed"] = len(removed[UNIGRAM_BALANCE])
     if words is not None:
         info["word_balance_removed"] = len(removed[WORD_BALANCE])
+    if balance_bigram:
+        info["bigram_balance_removed"] = len(removed[BIGRAM_BALANCE])
     # The codebook by its content (what scoring compares with the model's dataset), never a local path.
     info["codebook"] = {"k": int(pipeline.k),
                         "sha256": pipeline.codebook_sha256 or pipeline.codebook.content_sha256()}
@@ -106,16 +112,17 @@ def benchmarks_to_units(audio_bench_dir: str | Path, out_bench_dir: str | Path, 
     """Every task folder of an audio benchmark folder (or only `tasks`) → OUT/<task> in unit form;
     `unigram_from`: a unit dataset of the same codebook whose train split's unit frequencies (the
     unigram null scorer's) and, when it has a text column, word frequencies the rows are also
-    counterbalanced in (without it, unit length only)."""
+    counterbalanced in, and on BIGRAM_BALANCED_TASKS its unit-bigram familiarity (without it, unit
+    length only)."""
     from hf_slm.synth.balance import WordFrequency
-    from hf_slm.units.frequency import train_split, unigram_logprobs
+    from hf_slm.units.frequency import count_models, train_split
     from hf_slm.units.pipeline import UnitPipeline
 
     pipeline = pipeline or UnitPipeline.from_codebook(codebook)
-    unigram = words = None
+    unigram = words = bigram = None
     if unigram_from is not None:
         train, k = train_split(unigram_from)
-        unigram = unigram_logprobs(train["units"], k)
+        unigram, bigram = count_models(train["units"], k)
         if "text" in train.column_names:
             words = WordFrequency(t or "" for t in train["text"])
         if len(unigram) != pipeline.k:
@@ -124,5 +131,5 @@ def benchmarks_to_units(audio_bench_dir: str | Path, out_bench_dir: str | Path, 
     for task, folder in task_folders(audio_bench_dir).items():
         if tasks is None or task in tasks:
             out[task] = Path(out_bench_dir) / task
-            benchmark_to_units(folder, out[task], pipeline, unigram, words)
+            benchmark_to_units(folder, out[task], pipeline, unigram, words, bigram)
     return out

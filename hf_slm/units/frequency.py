@@ -52,7 +52,12 @@ def train_split(units_dir):
     return units.splits["train"], units.k
 
 
+def count_models(train_sequences, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(unigram_logprobs, bigram_logprobs) of one set of training sequences."""
+    return unigram_logprobs(train_sequences, k), bigram_logprobs(train_sequences, k)
+
+
 def dataset_count_models(units_dir) -> tuple[np.ndarray, np.ndarray]:
     """(unigram_logprobs, bigram_logprobs) of a unit dataset's train split, read once."""
     train, k = train_split(units_dir)
-    return unigram_logprobs(train["units"], k), bigram_logprobs(train["units"], k)
+    return count_models(train["units"], k)

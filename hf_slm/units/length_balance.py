@@ -18,6 +18,13 @@ it, because a phenomenon's subtypes differ in spoken length (tiny seed 0 kept 33
 the less: the text unigram null scored NPI 0.67). A pair with a word the training text never says
 (sWUGGY's non-words) has no word-frequency sign, so lexicality is never balanced away.
 
+Given the training split's unit bigrams too, it holds for "the right answer is the one of more
+familiar unit transitions" (mean bigram log-probability, the null report's bigram baseline), on the
+tasks that ask for it (hf_slm.tasks.BIGRAM_BALANCED_TASKS: sBLIMP, where that familiarity is a
+confound; on tiny seed 2 the baseline scored sBLIMP 0.578 [0.551, 0.607] and NPI 0.82, as well as
+every speech LM). On sWUGGY it is not balanced: a real word's transitions being the familiar ones
+is lexicality itself.
+
 All signs are balanced at once (`balance`): each drop takes a row of the kind (its vector of signs)
 that leaves the signs together least unbalanced, and among rows of one kind the first by a hash of
 (id, voice), not by content or length. Equal lengths (a zero sign) are neutral, and so are mirror
@@ -34,11 +41,12 @@ from collections.abc import Callable
 import numpy as np
 
 from hf_slm.synth.balance import words as text_words
-from hf_slm.units.frequency import mean_logprob
+from hf_slm.units.frequency import mean_bigram_logprob, mean_logprob
 
 LENGTH_BALANCE = "length_balance"  # the skip reason of a row dropped to keep the length balance
 UNIGRAM_BALANCE = "unigram_balance"  # ... and of one dropped to keep the unit-frequency balance
 WORD_BALANCE = "word_balance"  # ... and of one dropped to keep the word-frequency balance of the text
+BIGRAM_BALANCE = "bigram_balance"  # ... and of one dropped to keep the unit-bigram balance
 
 
 def longer_sign(row: dict) -> int:
@@ -51,6 +59,16 @@ def unigram_sign(logp: np.ndarray) -> Callable[[dict], int]:
     """+1 when the positive's units are the more typical under `logp` (mean log-probability), -1 when less."""
     def sign(row: dict) -> int:
         a, b = mean_logprob(logp, row["positive"]), mean_logprob(logp, row["negative"])
+        return (a > b) - (a < b)
+    return sign
+
+
+def bigram_sign(unigram: np.ndarray, bigram: np.ndarray) -> Callable[[dict], int]:
+    """+1 when the positive's unit transitions are the more familiar under the training split's bigrams
+    (mean_bigram_logprob, the bigram baseline's rule), -1 when less."""
+    def sign(row: dict) -> int:
+        a = mean_bigram_logprob(unigram, bigram, row["positive"])
+        b = mean_bigram_logprob(unigram, bigram, row["negative"])
         return (a > b) - (a < b)
     return sign
 
@@ -148,13 +166,18 @@ def balance_by_units(rows: list[dict], slack: int = 1,
 
 
 def counterbalance(rows: list[dict], logp: np.ndarray | None = None, slack: int = 1,
-                   words=None) -> tuple[list[dict], dict]:
+                   words=None, bigram: np.ndarray | None = None) -> tuple[list[dict], dict]:
     """(kept, {skip reason: dropped rows}): balanced in unit length and, given training unit log-probs
-    `logp`, in unit frequency, and given the training text's word counts `words` (a WordFrequency),
-    in word frequency, all at once, each per group within `slack`."""
+    `logp`, in unit frequency, given the training text's word counts `words` (a WordFrequency), in
+    word frequency, and given `logp` and the training bigram log-probs `bigram`, in unit-bigram
+    familiarity, all at once, each per group within `slack`."""
     signs = {LENGTH_BALANCE: longer_sign}
     if logp is not None:
         signs[UNIGRAM_BALANCE] = unigram_sign(logp)
     if words is not None:
         signs[WORD_BALANCE] = word_sign(words)
+    if bigram is not None:
+        if logp is None:
+            raise ValueError("the bigram balance needs the unigram log-probs too (a sequence's first unit)")
+        signs[BIGRAM_BALANCE] = bigram_sign(logp, bigram)
     return balance(rows, signs, slack)
