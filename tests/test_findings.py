@@ -87,6 +87,19 @@ def test_benchmarks_unbiased():
     assert F.benchmarks_unbiased({})["reproduced"] is False
 
 
+def test_a_phenomenon_the_unit_stage_removed_whole_is_named_in_both_notes():
+    """Seed 3 of tiny lost every NPI row to the unigram balance: the findings must say it is untested."""
+    report = _null()
+    report["sblimp"]["groups_removed"] = {"npi_licensing": "unigram_balance"}
+    out = F.benchmarks_unbiased(report)
+    assert out["reproduced"] is True and out["evidence"]["sblimp"]["groups_removed"] == {"npi_licensing": "unigram_balance"}
+    assert "sblimp npi_licensing (unigram balance)" in out["note"]
+    best = _rec("speech", "big", 10, 10, 2.0, {"sblimp": _s(0.6, 0.55, 0.65), "swuggy": _s(0.6, 0.55, 0.65)})
+    assert "npi_licensing" in F.speech_above_chance([best], null_report=report)["note"]
+    assert "removed whole" not in F.benchmarks_unbiased(_null())["note"]
+    assert "removed whole" not in F.speech_above_chance([best], null_report=_null())["note"]
+
+
 def test_speech_above_chance_uses_the_lowest_loss_speech_run():
     good = _rec("speech", "big", 10, 10, 2.0, {"sblimp": _s(0.7, 0.6, 0.8), "swuggy": _s(0.6, 0.55, 0.65)})
     bad = _rec("speech", "small", 1, 1, 3.0, {"sblimp": _s(0.5, 0.4, 0.6), "swuggy": _s(0.5, 0.4, 0.6)})

@@ -23,7 +23,8 @@ def test_identical_unit_pairs_are_dropped_logged_and_counted(tmp_path):
     write_benchmark(tmp_path / "audio" / "sblimp", rows, audio=True)
     pipe = UnitPipeline.from_codebook(tmp_path / "cb.safetensors")
     out = tmp_path / "units" / "sblimp"
-    assert benchmark_to_units(tmp_path / "audio" / "sblimp", out, pipe) == {"rows": 1, "skipped": 1}
+    assert benchmark_to_units(tmp_path / "audio" / "sblimp", out, pipe) == {"rows": 1, "skipped": 1,
+                                                                            "groups_removed": {}}
     assert [r["id"] for r in load_benchmark(out)] == ["differ"]
     skips = [json.loads(line) for line in (out / "skips.jsonl").read_text().splitlines()]
     assert skips == [{"id": "same", "reason": "identical_units", "positive_text": "x", "negative_text": "z"}]
@@ -245,3 +246,23 @@ def test_bigram_balance_drops_rows_whose_positive_has_the_more_familiar_transiti
     assert leans[True] - leans[False] in (0, 1) and leans[False] == 5, leans  # the 5 reversed rows all stay
     assert len(dropped[BIGRAM_BALANCE]) == 25 - len(kept) and all(r["positive"] == familiar for r in dropped[BIGRAM_BALANCE])
     assert counterbalance(rows, unigram)[0] == rows  # without bigrams nothing leans: nothing goes
+
+
+def test_a_group_whose_every_row_leans_one_way_is_removed_whole_and_named():
+    """On tiny seed 3 every NPI row had its positive of the more typical units: no subset of that group
+    is balanced, so it goes whole, and the unit stage says which group and why."""
+    from hf_slm.units.benchmark import groups_removed
+    from hf_slm.units.frequency import unigram_logprobs
+    from hf_slm.units.length_balance import counterbalance
+
+    logp = unigram_logprobs([[1] * 50 + [2] * 5 + [3, 4] * 10], k=6)  # unit 1 typical, unit 2 rare
+
+    def row(i, group, pos, neg):
+        return {"id": f"{group}{i}", "voice": "v", "group": group, "positive": pos, "negative": neg}
+
+    npi = [row(i, "npi", [3, 1, 4], [3, 2, 4]) for i in range(12)]  # same length, positive always typical
+    ok = [row(i, "ok", [3, 1, 4] if i % 2 else [3, 2, 4], [3, 2, 4] if i % 2 else [3, 1, 4]) for i in range(12)]
+    kept, removed = counterbalance(npi + ok, logp)
+    assert [r["group"] for r in kept].count("npi") == 1 and len(kept) == 13  # the slack keeps one
+    assert groups_removed(npi + ok, kept, removed) == {"npi": "unigram_balance"}
+    assert groups_removed(ok, ok, {"unigram_balance": []}) == {}

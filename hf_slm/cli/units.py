@@ -117,9 +117,15 @@ def _benchmarks(args) -> int:
     existing_path(args.codebook, "--codebook")
     if args.unigram_from is not None:
         existing_path(args.unigram_from, "--unigram-from")
+    from hf_slm.dataset_format import read_meta
+    from hf_slm.units.benchmark import GROUPS_REMOVED
+
     for task, folder in benchmarks_to_units(args.input, args.out, args.codebook,
                                             unigram_from=args.unigram_from).items():
         print(f"units benchmarks: {task} -> {folder}", file=sys.stderr)
+        for group, reason in (read_meta(folder).get(GROUPS_REMOVED) or {}).items():
+            print(f"units benchmarks: {task}: every {group} row leaned one way; removed whole ({reason})",
+                  file=sys.stderr)
     return 0
 
 

@@ -19,7 +19,7 @@ from statistics import NormalDist
 
 from hf_slm.hub import laws as L
 from hf_slm.scoring.null import off_chance
-from hf_slm.units.benchmark import REMOVAL_COUNTS
+from hf_slm.units.benchmark import GROUPS_REMOVED, REMOVAL_COUNTS
 
 CONFIDENCE = 0.95
 EXTRAPOLATION_TOLERANCE = 0.03  # the issue's "within 3%"
@@ -147,6 +147,7 @@ def benchmarks_unbiased(null_report: dict) -> dict:
         return finding(False, {}, "the null scorers did not run")
     evidence = {task: {"rows": t["rows"], "identical": t["identical"],
                        **{key: t.get(key, 0) for key in REMOVAL_COUNTS},
+                       GROUPS_REMOVED: t.get(GROUPS_REMOVED) or {},
                        **{s: {**_brief(t[s]), "chance_in_interval": t[s]["chance_in_interval"],
                               "confidence": t[s].get("confidence", CONFIDENCE)} for s in SCORERS},
                        # not a criterion: what local unit familiarity alone scores, per phenomenon
@@ -159,7 +160,20 @@ def benchmarks_unbiased(null_report: dict) -> dict:
     note = ("length-only and unit-unigram scorers score chance on every benchmark (family-wise intervals over "
             "tasks x scorers); no identical-unit pair left" if ok else
             "a model-free scorer beats or loses to chance (family-wise intervals): " + "; ".join(bad))
+    if whole := removed_whole(null_report):
+        note += "; " + whole
     return finding(ok, evidence, note)
+
+
+def removed_whole(null_report: dict | None, tasks=None) -> str:
+    """A clause naming the groups the unit stage removed whole or to one row (every row leaned one way,
+    so the group is decided by that sign and left untested), '' when none."""
+    parts = [f"{task} {group} ({reason.replace('_', ' ')})"
+             for task, t in (null_report or {}).items() if tasks is None or task in tasks
+             for group, reason in (t.get(GROUPS_REMOVED) or {}).items()]
+    return ("removed whole by the unit stage (at most one row left: every row leaned one way), so not "
+            "tested on this seed: "
+            + ", ".join(parts)) if parts else ""
 
 
 def beside_baseline(rec, null_report: dict | None, task: str = "sblimp", baseline: str = "bigram") -> dict:
@@ -194,6 +208,8 @@ def speech_above_chance(records, tasks=("sblimp", "swuggy"), null_report: dict |
         note += (f"; a unit-bigram count model of the training split also scores sBLIMP {base['value']:.3f} "
                  f"[{base['ci_low']:.3f}, {base['ci_high']:.3f}], so the margin over chance is local unit "
                  "familiarity as much as syntax")
+    if whole := removed_whole(null_report, tasks):
+        note += "; " + whole
     return finding(ok, evidence, note)
 
 

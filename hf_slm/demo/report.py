@@ -81,6 +81,8 @@ def finding_evidence(key: str, f: dict) -> str:
                          f"{v.get('identical_units_removed', 0)} identical, {v.get('length_balance_removed', 0)} for length, "
                          f"{v.get('unigram_balance_removed', 0)} for unigram, {v.get('word_balance_removed', 0)} for "
                          f"word-frequency and {v.get('bigram_balance_removed', 0)} for unit-bigram balance removed"
+                         + "".join(f"; {g} removed whole ({why.replace('_', ' ')})"
+                                   for g, why in (v.get('groups_removed') or {}).items())
                          for t, v in ev.items())
     if key == "speech_above_chance":
         beside = ev.get("sblimp_beside_bigram_baseline") or {}

@@ -45,7 +45,7 @@ from hf_slm.scoring.encode import TextEncoder
 from hf_slm.scoring.items import item_keys
 from hf_slm.scoring.metrics import pair_outcomes
 from hf_slm.scoring.protocol import DEFAULT_PROTOCOL, get_protocol
-from hf_slm.units.benchmark import REMOVAL_COUNTS
+from hf_slm.units.benchmark import GROUPS_REMOVED, REMOVAL_COUNTS
 from hf_slm.units.frequency import dataset_count_models, mean_bigram_logprob, mean_logprob, unigram_logprobs
 
 SCORERS = ("length", "unigram")
@@ -113,7 +113,7 @@ def _benchmarks(bench_dir, tasks, column: str):
 
 def null_benchmarks(bench_dir, logp: np.ndarray, *, bigram: np.ndarray | None = None, tasks=None,
                     n_boot: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
-    """{task: {"rows", "identical", *REMOVAL_COUNTS, "length": entry,
+    """{task: {"rows", "identical", *REMOVAL_COUNTS, "groups_removed", "length": entry,
     "unigram": entry[, "bigram": entry]}} for every unit task folder (the removal counts from its
     meta.json); the bigram baseline when `bigram` (log p(b | a), with `logp` its unigram) is given.
 
@@ -123,7 +123,8 @@ def null_benchmarks(bench_dir, logp: np.ndarray, *, bigram: np.ndarray | None = 
     data, removed = {}, {}
     for task, folder, ds in _benchmarks(bench_dir, tasks, "positive"):
         meta = read_meta(folder)
-        removed[task] = {key: int(meta.get(key, 0)) for key in REMOVAL_COUNTS}
+        removed[task] = {**{key: int(meta.get(key, 0)) for key in REMOVAL_COUNTS},
+                         GROUPS_REMOVED: dict(meta.get(GROUPS_REMOVED) or {})}
         data[task] = ds.select_columns(["id", "group", "prompt", "positive", "negative", "prompt_text",
                                         "positive_text", "negative_text"])
     baselines = {} if bigram is None else {"bigram": bigram_scorer(logp, bigram)}

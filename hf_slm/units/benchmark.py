@@ -8,7 +8,8 @@ negative become the same units (no right answer; meta `identical_units_removed` 
 so are the rows that keep a group's unit lengths, and given the training split its unit
 typicality, its words' frequency in the split's text and, on sBLIMP, its unit-bigram familiarity,
 counterbalanced (`length_balance.py`; meta `length_balance_removed`, `unigram_balance_removed`,
-`word_balance_removed`, `bigram_balance_removed`). This is the unit stage
+`word_balance_removed`, `bigram_balance_removed`; a group left with at most one row, one whose
+every row leaned the same way, is named in `groups_removed`). This is the unit stage
 applied to what synthesis or an official loader wrote; the CLI and the demo chain the two.
 """
 
@@ -23,6 +24,8 @@ from hf_slm.tasks import BIGRAM_BALANCED_TASKS, base_task
 from hf_slm.units.length_balance import BIGRAM_BALANCE, LENGTH_BALANCE, UNIGRAM_BALANCE, WORD_BALANCE, counterbalance
 
 IDENTICAL = "identical_units"  # the skip reason of a pair whose two candidates have the same units
+# meta.json: {group: balance} for the groups (phenomena) the unit stage removed whole (or to one row)
+GROUPS_REMOVED = "groups_removed"
 # the meta.json counts of rows the unit stage removed (the null report, findings and demo read these)
 REMOVAL_COUNTS = ("identical_units_removed", "length_balance_removed", "unigram_balance_removed",
                   "word_balance_removed", "bigram_balance_removed")
@@ -85,14 +88,17 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     # words") must not hold in any group (length_balance.py)
     task = audio_meta.get("task") or (rows[0]["task"] if rows else audio_task_dir.name)
     balance_bigram = bigram is not None and unigram is not None and base_task(task) in BIGRAM_BALANCED_TASKS
+    rows_before = rows
     rows, removed = counterbalance(rows, unigram, words=words, bigram=bigram if balance_bigram else None)
     for reason, out in removed.items():
         for r in out:
             skips.add(r["id"], reason, voice=r["voice"], positive_units=len(r["positive"]),
                       negative_units=len(r["negative"]))
     unbalanced = [r for out in removed.values() for r in out]
+    emptied = groups_removed(rows_before, rows, removed)
     info = {k: v for k, v in audio_meta.items() if k not in _RECOUNTED}
     info["identical_units_removed"] = len(same)
+    info[GROUPS_REMOVED] = emptied
     info["length_balance_removed"] = len(removed[LENGTH_BALANCE])
     if unigram is not None:
         info["unigram_balance_removed"] = len(removed[UNIGRAM_BALANCE])
@@ -104,7 +110,21 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     info["codebook"] = {"k": int(pipeline.k),
                         "sha256": pipeline.codebook_sha256 or pipeline.codebook.content_sha256()}
     write_task(out_task_dir, task, rows, "units", info, skips.entries())
-    return {"rows": len(rows), "skipped": dropped + len(same) + len(unbalanced)}
+    return {"rows": len(rows), "skipped": dropped + len(same) + len(unbalanced), GROUPS_REMOVED: emptied}
+
+
+def groups_removed(before: list[dict], kept: list[dict], removed: dict[str, list[dict]]) -> dict[str, str]:
+    """{group: the balance that removed most of its rows} for every group the balances left with at
+    most one row (the slack): one where every row leaned the same way is decided by that sign, so no
+    subset of it but a single row is balanced, and one row tests nothing."""
+    from collections import Counter
+
+    left = Counter(r["group"] for r in kept)
+    reasons: dict[str, Counter] = {}
+    for reason, out in removed.items():
+        for r in out:
+            reasons.setdefault(r["group"], Counter())[reason] += 1
+    return {g: reasons[g].most_common(1)[0][0] for g in sorted(reasons) if left[g] <= 1}
 
 
 def benchmarks_to_units(audio_bench_dir: str | Path, out_bench_dir: str | Path, codebook: str,
