@@ -257,21 +257,26 @@ def test_no_homophone_contrasts_and_no_repeated_word_pairs():
     assert all(p["negative"].startswith("ball") for p in pairs if p["positive"] == "balloon")
 
 
-def test_npi_pairs_keep_their_subject_and_swap_only_the_licensor():
+def test_npi_pairs_keep_their_subject_and_swap_only_the_licensor_or_the_npi():
     """A subject swap ("Nobody" against a name) was decided by how familiar the subject sounds: a
     unit-bigram model, blind to licensing, scored its name pairs 0.22 on tiny seed 0. The pairs now
-    share the subject and every word but the adverb before "found any", both ways in length."""
+    share the subject and every word but the adverb before "found any", both ways in length, or keep
+    an adverb that licenses nothing and swap "some" for "any" (a second contrast: on tiny seed 3 the
+    adverb swap alone leaned one way in unit typicality in every row)."""
     from hf_slm.synth.pairs import make_pairs
 
-    npi = [p for p in make_pairs(40, seed=0) if p["group"] == "npi_licensing"]
+    npi = [p for p in make_pairs(60, seed=0) if p["group"] == "npi_licensing"]
     swaps = Counter()
     for p in npi:
         good, bad = p["positive"].split(), p["negative"].split()
         differ = [(a, b) for a, b in zip(good, bad) if a != b]
         assert len(good) == len(bad) and len(differ) == 1 and good[0] == bad[0], p
-        assert good[2:4] == bad[2:4] == ["found", "any"], p
+        assert good[2] == bad[2] == "found" and bad[3] == "any", p
+        if differ[0] == ("some", "any"):
+            assert good[1] in ("usually", "also"), p
         swaps[differ[0]] += 1
-    assert set(swaps) == {("never", "usually"), ("never", "also")} and min(swaps.values()) >= 15, swaps
+    assert set(swaps) == {("never", "usually"), ("never", "also"), ("some", "any")}, swaps
+    assert min(swaps.values()) >= 10, swaps
 
 
 def test_opposite_pairs_balance_two_signs_where_a_running_count_gets_stuck():

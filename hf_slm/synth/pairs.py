@@ -109,10 +109,16 @@ def npi_licensing(r):
     # is spoken far more often than "Nobody", and a unit-bigram count model, blind to licensing,
     # scored the name pairs 0.22. Half the adverbs are "usually" (longer than "never", said twice as
     # often), half "also" (shorter, said half as often), so length and frequency pull each way by the
-    # same ratio (hf_slm.synth.scenes.negative_polarity).
+    # same ratio (hf_slm.synth.scenes.negative_polarity). A third of the pairs keep the adverb and swap
+    # "some" for "any" instead: with one word contrast only, the unit typicality of "never" against
+    # the others had one sign in every row on tiny seed 3, and the unit stage had to drop the whole
+    # phenomenon to balance it; a second contrast, its own sign, leaves rows both ways.
     things = OBJECTS[r.choice(sorted(OBJECTS))]
-    t = f"{_name(r)} {{}} found any {things} in the {r.choice(PLACES)}."
-    return t.format("never"), t.format("usually" if r.random() < 0.5 else "also")
+    t = f"{_name(r)} {{}} found {{}} {things} in the {r.choice(PLACES)}."
+    unlicensed = "usually" if r.random() < 0.5 else "also"
+    if r.random() < 1 / 3:
+        return t.format(unlicensed, "some"), t.format(unlicensed, "any")
+    return t.format("never", "any"), t.format(unlicensed, "any")
 
 
 def quantifiers(r):
