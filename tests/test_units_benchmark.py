@@ -23,13 +23,13 @@ def test_identical_unit_pairs_are_dropped_logged_and_counted(tmp_path):
     write_benchmark(tmp_path / "audio" / "sblimp", rows, audio=True)
     pipe = UnitPipeline.from_codebook(tmp_path / "cb.safetensors")
     out = tmp_path / "units" / "sblimp"
-    assert benchmark_to_units(tmp_path / "audio" / "sblimp", out, pipe) == {"rows": 1, "skipped": 1,
-                                                                            "groups_removed": {}}
+    assert benchmark_to_units(tmp_path / "audio" / "sblimp", out, pipe) == {"rows": 1, "skipped": 1}
     assert [r["id"] for r in load_benchmark(out)] == ["differ"]
     skips = [json.loads(line) for line in (out / "skips.jsonl").read_text().splitlines()]
     assert skips == [{"id": "same", "reason": "identical_units", "positive_text": "x", "negative_text": "z"}]
     meta = read_meta(out)
     assert meta["identical_units_removed"] == 1 and meta["stats"]["skip_reasons"] == {"identical_units": 1}
+    assert meta["groups_removed"] == {}  # "g" keeps its row
     # The codebook travels by content (scoring refuses a model of another codebook), never by path.
     from hf_slm.units.quantizer import Codebook
 

@@ -110,7 +110,7 @@ def benchmark_to_units(audio_task_dir: str | Path, out_task_dir: str | Path, pip
     info["codebook"] = {"k": int(pipeline.k),
                         "sha256": pipeline.codebook_sha256 or pipeline.codebook.content_sha256()}
     write_task(out_task_dir, task, rows, "units", info, skips.entries())
-    return {"rows": len(rows), "skipped": dropped + len(same) + len(unbalanced), GROUPS_REMOVED: emptied}
+    return {"rows": len(rows), "skipped": dropped + len(same) + len(unbalanced)}
 
 
 def groups_removed(before: list[dict], kept: list[dict], removed: dict[str, list[dict]]) -> dict[str, str]:
