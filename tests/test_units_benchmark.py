@@ -30,6 +30,8 @@ def test_identical_unit_pairs_are_dropped_logged_and_counted(tmp_path):
     meta = read_meta(out)
     assert meta["identical_units_removed"] == 1 and meta["stats"]["skip_reasons"] == {"identical_units": 1}
     assert meta["groups_removed"] == {}  # "g" keeps its row
+    card = (out / "README.md").read_text()
+    assert "| identical units | 1 |" in card and "| length balance | 0 |" in card and "at most one row" not in card
     # The codebook travels by content (scoring refuses a model of another codebook), never by path.
     from hf_slm.units.quantizer import Codebook
 
@@ -266,3 +268,12 @@ def test_a_group_whose_every_row_leans_one_way_is_removed_whole_and_named():
     assert [r["group"] for r in kept].count("npi") == 1 and len(kept) == 13  # the slack keeps one
     assert groups_removed(npi + ok, kept, removed) == {"npi": "unigram_balance"}
     assert groups_removed(ok, ok, {"unigram_balance": []}) == {}
+
+
+def test_the_card_names_a_group_left_with_at_most_one_row():
+    from hf_slm.dataset_format.benchmark import _removed_section
+
+    text = _removed_section({"identical_units_removed": 0, "unigram_balance_removed": 149,
+                             "groups_removed": {"npi_licensing": "unigram_balance"}})
+    assert "| unigram balance | 149 |" in text and "npi_licensing (unigram balance)" in text
+    assert _removed_section({"task": "sblimp", "rows": 3}) == ""  # an audio folder: nothing removed yet

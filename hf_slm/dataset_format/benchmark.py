@@ -143,4 +143,24 @@ A model is right when it scores `positive` above `negative` (after `prompt` for 
 | group | questions |
 |---|---|
 {lines}
-""")
+{_removed_section(meta)}""")
+
+
+def _removed_section(meta: dict) -> str:
+    """The rows the unit stage removed, by reason (its meta's `*_removed` counts, and the groups it
+    left with at most one row), as card text; '' for a task folder without them."""
+    counts = {k[:-len("_removed")]: v for k, v in meta.items()
+              if k.endswith("_removed") and isinstance(v, int)}
+    if not counts:
+        return ""
+    rows = "\n".join(f"| {reason.replace('_', ' ')} | {n} |" for reason, n in counts.items())
+    groups = meta.get("groups_removed") or {}
+    whole = ("\nGroups left with at most one row (every row leaned one way): "
+             + ", ".join(f"{g} ({why.replace('_', ' ')})" for g, why in groups.items()) + ".\n") if groups else ""
+    return f"""
+Removed when the audio became units (skips.jsonl has every row and its reason):
+
+| removed because | rows |
+|---|---|
+{rows}
+{whole}"""
