@@ -49,28 +49,28 @@ WORD_BALANCE = "word_balance"  # ... and of one dropped to keep the word-frequen
 BIGRAM_BALANCE = "bigram_balance"  # ... and of one dropped to keep the unit-bigram balance
 
 
+def _sign_of(score: Callable) -> Callable[[dict], int]:
+    """+1 when score(positive units) is the larger, -1 when the smaller, 0 on a tie."""
+    def sign(row: dict) -> int:
+        a, b = score(row["positive"]), score(row["negative"])
+        return (a > b) - (a < b)
+    return sign
+
+
 def longer_sign(row: dict) -> int:
     """+1 when the positive has more units than the negative, -1 when fewer, 0 when as many."""
-    a, b = len(row["positive"]), len(row["negative"])
-    return (a > b) - (a < b)
+    return _sign_of(len)(row)
 
 
 def unigram_sign(logp: np.ndarray) -> Callable[[dict], int]:
     """+1 when the positive's units are the more typical under `logp` (mean log-probability), -1 when less."""
-    def sign(row: dict) -> int:
-        a, b = mean_logprob(logp, row["positive"]), mean_logprob(logp, row["negative"])
-        return (a > b) - (a < b)
-    return sign
+    return _sign_of(lambda seq: mean_logprob(logp, seq))
 
 
 def bigram_sign(unigram: np.ndarray, bigram: np.ndarray) -> Callable[[dict], int]:
     """+1 when the positive's unit transitions are the more familiar under the training split's bigrams
     (mean_bigram_logprob, the bigram baseline's rule), -1 when less."""
-    def sign(row: dict) -> int:
-        a = mean_bigram_logprob(unigram, bigram, row["positive"])
-        b = mean_bigram_logprob(unigram, bigram, row["negative"])
-        return (a > b) - (a < b)
-    return sign
+    return _sign_of(lambda seq: mean_bigram_logprob(unigram, bigram, seq))
 
 
 def word_sign(words) -> Callable[[dict], int]:
