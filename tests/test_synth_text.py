@@ -1,5 +1,8 @@
 """Story generator, minimal pairs, cloze and word sets: deterministic, varied, held out."""
 
+import re
+from collections import Counter
+
 import pytest
 
 from hf_slm.synth.build_benchmarks import BenchmarkConfig, plan_questions
@@ -7,7 +10,8 @@ from hf_slm.synth.cloze import TrainingText, make_cloze
 from hf_slm.synth.pairs import PHENOMENA
 from hf_slm.synth.stories import HELDOUT, TRAIN, generate_stories, make_story
 from hf_slm.synth.textnorm import norm_sentence, norm_text, split_sentences
-from hf_slm.synth.wuggy import make_wuggy, vocabulary
+from hf_slm.synth.lexicon import NAMES
+from hf_slm.synth.wuggy import make_wuggy
 
 N_TRAIN = 3000
 
@@ -80,7 +84,26 @@ def test_tsc_endings_name_another_cast():
 
 
 def test_wuggy_nonwords_are_not_words():
-    vocab = set(vocabulary())
+    heard = set()
+    for s in generate_stories(300, seed=1):  # another stream than the vocabulary's sample
+        heard |= set(re.findall(r"[a-z]+", s.text.lower()))
     items = make_wuggy(100)
-    assert len(items) > 50
-    assert all(i["negative"] not in vocab and i["negative"] != i["positive"] for i in items)
+    assert len(items) == 100
+    assert all(i["negative"] not in heard and i["negative"] != i["positive"] for i in items)
+
+
+def test_wuggy_words_are_the_stories_content_words_each_used_once():
+    """The words are content words the training stories use often (not the lexicon's nouns only,
+    not names, not function words); with fewer pairs than usable words, no word repeats."""
+    share, n = Counter(), 500
+    for s in generate_stories(n, seed=3):
+        share.update(set(re.findall(r"[a-z]+", s.text.lower())))
+    items = make_wuggy(120, seed=2)
+    words = [i["positive"] for i in items]
+    assert len(words) == len(set(words)) == 120
+    assert all(share[w] >= 0.01 * n for w in words), [w for w in words if share[w] < 0.01 * n]
+    assert not set(words) & ({x.lower() for x in NAMES} | {"the", "with", "under", "every", "upon"})
+    # beyond the lexicon: verbs and adjectives of the story spines
+    assert {"smiled", "walked", "helped", "empty", "broken"} & set(words)
+    assert [i["positive"] for i in make_wuggy(120, seed=2)] == words  # seeded
+    assert [i["positive"] for i in make_wuggy(120, seed=4)] != words

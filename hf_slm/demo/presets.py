@@ -102,7 +102,9 @@ PRESETS: dict[str, Preset] = {
         # result: at 30 the best speech run's sBLIMP interval was +-0.044 around effects of 0.025-0.058
         # (seeds 1 and 0), so the two seeds could not agree on speech_above_chance; 80% power to put
         # the interval above 0.5 for an effect of 0.04 needs a standard error of 0.014, 2.4x the rows
-        context=256, pairs_per_phenomenon=75, cloze_questions=100, wuggy_items=60, curve_points=4,
+        # 120 words (one pair each, 240 voiced rows): of the ~124 story words a vowel swap can turn into a
+        # non-word; 60 pairs over the lexicon's 42 usable words left ~90 rows and +-0.11 on sWUGGY
+        context=256, pairs_per_phenomenon=75, cloze_questions=100, wuggy_items=120, curve_points=4,
         text_vocab=1024, bootstrap=500,
         # The recipe, chosen by held-out loss (seed 0's test split; docs/findings.md has the sweep): the
         # paper's 16 sequences at LR 5e-4 gives these budgets 12-195 updates and leaves every run far

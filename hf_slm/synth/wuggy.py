@@ -1,7 +1,12 @@
 """An sWUGGY-style lexical set: a word from the stories vs a pronounceable non-word.
 
+The words are the stories' content words, as the original draws its words from LibriSpeech's:
+every word (not a name, not a function word) that at least 2% of the generator's training stories
+use. The lexicon's nouns and adjectives alone gave 42 usable words and about 90 scored rows
+(+-0.11 on tiny), so two seeds could not agree on whether sWUGGY is above chance.
+
 Non-words change the vowel of the word's stressed syllable, keeping its length and syllable
-count, and are kept only if they are not a word of the stories' vocabulary, so the pair differs in
+count, and are kept only if they are not a word of the stories, so the pair differs in
 lexicality, not in shape. Only the stressed vowel: an unstressed one is reduced to the same schwa
 whatever its letter, so "balloon"/"bolloon" or "garden"/"gardin" sound the same in the TTS (and a
 pair the units cannot tell apart is removed after the unit stage anyway).
@@ -11,8 +16,10 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 
-from hf_slm.synth.lexicon import COLORS, FEELINGS, FOODS, KINDS, OBJECTS, PLACES, TRAITS
+from hf_slm.synth.lexicon import NAMES
+from hf_slm.synth.stories import generate_stories
 
 _VOWELS = ["a", "e", "i", "o", "u"]
 _COMMON = {"a", "an", "the", "and", "but", "was", "were", "is", "are", "had", "bed", "big", "bad",
@@ -25,17 +32,51 @@ _COMMON = {"a", "an", "the", "and", "but", "was", "were", "is", "are", "had", "b
            "form", "yard", "word", "ball", "bell", "bill", "bull", "doll", "dull", "dell", "drum",
            "dram", "cup", "cop", "cap", "hug", "hog", "hag", "sad", "said", "seed", "sead",
            "cots", "dug", "dill", "dick", "fanny", "hell", "punk", "benny", "hangry", "pants",
-           "pint", "punt", "lick", "luck", "pick", "puck", "kit", "cute", "mace"}
+           "pint", "punt", "lick", "luck", "pick", "puck", "kit", "cute", "mace",
+           # English words a vowel swap of the stories' words gives (seeds 0-9 drawn, read through)
+           "become", "begin", "begun", "bells", "bid", "bills", "bog", "bonny", "brake", "buck",
+           "bud", "bulls", "bust", "caps", "cops", "cuts", "digs", "dills", "dripped", "drips",
+           "dugs", "fax", "faxed", "faxes", "fell", "fend", "fill", "fixes", "fond", "fund", "gene",
+           "get", "give", "gut", "heme", "hippy", "hits", "hoppy", "hots", "huts", "lakes", "list",
+           "lust", "mam", "mode", "pat", "peppy", "pet", "pit", "poppies", "pot", "rad", "ren",
+           "ron", "san", "sen", "shall", "shill", "shills", "sid", "sin", "sod", "tame", "thanking",
+           "think", "thongs", "thunk", "tome", "ute", "wand", "wend", "wished", "wit", "wont"}
+
+
+# Function words of the stories (articles, pronouns, auxiliaries, prepositions, conjunctions,
+# quantifiers, adverbs of time and degree): sWUGGY tests content words.
+_FUNCTION = {"a", "about", "after", "again", "all", "also", "an", "and", "another", "any", "are",
+             "as", "at", "away", "be", "before", "behind", "but", "by", "did", "do", "each", "every",
+             "for", "from", "had", "has", "have", "he", "her", "herself", "him", "himself", "his",
+             "in", "inside", "into", "is", "it", "many", "much", "near", "never", "next", "no",
+             "nobody", "none", "not", "of", "on", "once", "one", "only", "over", "she", "so", "some",
+             "still", "than", "that", "the", "then", "there", "these", "they", "this", "those", "to",
+             "too", "two", "under", "upon", "very", "was", "were", "what", "when", "where", "while",
+             "who", "why", "with"}
+# the vocabulary is the world's, not a seed's: a fixed sample of the generator's training stream
+_SAMPLE_STORIES, _MIN_SHARE = 2000, 0.02
+
+
+def _story_word_sets() -> list[set[str]]:
+    return [set(re.findall(r"[a-z]+", s.text.lower())) for s in generate_stories(_SAMPLE_STORIES, seed=0)]
+
+
+def story_words() -> set[str]:
+    """Every word of the sampled stories, names included (what a non-word must not be)."""
+    return set().union(*_story_word_sets())
 
 
 def vocabulary() -> list[str]:
-    words = set(KINDS) | set(KINDS.values()) | set(OBJECTS) | set(FOODS) | set(COLORS) \
-        | set(TRAITS) | set(FEELINGS) | set(PLACES)
-    return sorted(w for w in words if " " not in w and len(w) >= 3)
+    """The content words at least _MIN_SHARE of the sampled training stories use."""
+    share = Counter(w for ws in _story_word_sets() for w in ws)
+    names = {n.lower() for n in NAMES}
+    return sorted(w for w, k in share.items() if k >= _MIN_SHARE * _SAMPLE_STORIES and len(w) >= 3
+                  and w not in _FUNCTION and w not in names)
 
 
-# Words of the lexicon stressed on their second vowel group (every other word: on the first).
-_SECOND_STRESS = {"balloon", "balloons", "banana", "bananas", "excited"}
+# Words of the stories stressed on their second vowel group (every other word: on the first).
+_SECOND_STRESS = {"afraid", "alone", "asleep", "balloon", "balloons", "banana", "bananas", "became",
+                  "began", "behind", "excited", "inside", "together", "tomorrow", "umbrella"}
 
 
 def nonword(word: str, r: random.Random, known: set[str]) -> str | None:
@@ -56,11 +97,12 @@ def nonword(word: str, r: random.Random, known: set[str]) -> str | None:
 
 
 def make_wuggy(n: int, seed: int = 0) -> list[dict]:
-    """Up to n distinct (word, non-word) pairs, cycling through the vocabulary (a word may come
-    back with another non-word, never with the same one)."""
+    """Up to n distinct (word, non-word) pairs, cycling through the vocabulary in a seeded order (a
+    word comes back, with another non-word, only once every usable word has one)."""
     r = random.Random(f"wuggy:{seed}")
     words = vocabulary()
-    known = set(words) | _COMMON
+    r.shuffle(words)
+    known = story_words() | _COMMON
     out, seen = [], set()
     for i in range(n * 4):
         if len(out) >= n:
