@@ -55,7 +55,9 @@ def register(sub) -> None:
     b.add_argument("--tasks", default="sblimp,ssc,tsc,swuggy")
     b.add_argument("--pairs-per-phenomenon", type=positive_int, default=40)
     b.add_argument("--cloze-questions", type=positive_int, default=200)
-    b.add_argument("--words", type=positive_int, default=200)
+    b.add_argument("--words", type=positive_int, default=120,
+                   help="sWUGGY pairs, one per story word while they last (about 124 words can be "
+                        "turned into a non-word; past that a word comes back with another non-word)")
     b.add_argument("--exclude-from", default=None,
                    help="a story dataset folder (or .txt/.jsonl): no benchmark story or "
                         "sentence may occur in it")

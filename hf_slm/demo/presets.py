@@ -122,6 +122,8 @@ PRESETS: dict[str, Preset] = {
     # and takes tiny's recipe: 4 sequences per update (244-1953 updates here) and the learning rates
     # of tiny's sweep, extrapolated on its line in log N (learning_rates_by_size; not swept here).
     # SIMS at the budgets whose rendered epoch fits the pool (~0.35 of it, ~1.5M tokens).
+    # sWUGGY as tiny's: past the ~124 usable story words a word would come back, and the interval,
+    # which resamples pairs, would count it twice.
     # hf-slm design --preset small (C&M's speech prior, 1% noise, 40 simulations): 16 runs, 3.3e14
     # FLOPs, identifies none of E, A, B, alpha, beta (E -> ~0 in 5%). Identifying them takes D/N up to
     # 100: 5 sizes 100k-2M x D/N 0.5-100 (3.9e15 FLOPs) identifies B and beta; 7 sizes 3e4-3e6 x D/N
@@ -132,7 +134,7 @@ PRESETS: dict[str, Preset] = {
         scales=("tiny-100k", "tiny-500k", "tiny-2m", "tiny-5m"),
         budgets=(500_000, 1_000_000, 2_000_000, 4_000_000),
         multi_epoch=(("tiny-500k", 4_000_000, 4.0), ("tiny-2m", 4_000_000, 4.0)),
-        context=512, pairs_per_phenomenon=100, cloze_questions=400, wuggy_items=200,
+        context=512, pairs_per_phenomenon=100, cloze_questions=400, wuggy_items=120,
         text_vocab=2048, bootstrap=1000, curve_points=4,
         global_batch=4,
         learning_rates=learning_rates_by_size(TINY_LEARNING_RATES, ("tiny-100k", "tiny-500k", "tiny-2m", "tiny-5m")),

@@ -25,7 +25,7 @@ class BenchmarkConfig:
     tasks: list[str] = field(default_factory=lambda: list(TASKS))
     pairs_per_phenomenon: int = 40
     cloze_questions: int = 200
-    words: int = 200
+    words: int = 120  # sWUGGY pairs: one per usable story word (hf_slm.synth.wuggy)
     exclude_from: str | None = None  # training stories: nothing here may occur in them
     voices: list[str] = field(default_factory=lambda: list(DEFAULT_VOICES))
     tts: str = "espeak"
