@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from functools import lru_cache
 
 from hf_slm.synth.lexicon import NAMES
 from hf_slm.synth.stories import generate_stories
@@ -57,8 +58,10 @@ _FUNCTION = {"a", "about", "after", "again", "all", "also", "an", "and", "anothe
 _SAMPLE_STORIES, _MIN_SHARE = 2000, 0.02
 
 
-def _story_word_sets() -> list[set[str]]:
-    return [set(re.findall(r"[a-z]+", s.text.lower())) for s in generate_stories(_SAMPLE_STORIES, seed=0)]
+@lru_cache(maxsize=1)
+def _story_word_sets() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(re.findall(r"[a-z]+", s.text.lower()))
+                 for s in generate_stories(_SAMPLE_STORIES, seed=0))
 
 
 def story_words() -> set[str]:
