@@ -105,9 +105,15 @@ def test_speech_above_chance_uses_the_lowest_loss_speech_run():
     bad = _rec("speech", "small", 1, 1, 3.0, {"sblimp": _s(0.5, 0.4, 0.6), "swuggy": _s(0.5, 0.4, 0.6)})
     text = _rec("text", "t", 10, 10, 1.0, {"sblimp": _s(0.5, 0.4, 0.6), "swuggy": _s(0.5, 0.4, 0.6)})
     assert F.speech_above_chance([bad, good, text])["reproduced"] is True
-    good.scores["swuggy"] = _s(0.55, 0.49, 0.61)
+    good.scores["swuggy"] = {**_s(0.55, 0.49, 0.61), "n_items": 117}
     out = F.speech_above_chance([bad, good, text])
     assert out["reproduced"] is False and out["evidence"]["run"] == "big" and "swuggy" in out["note"]
+    # above 0.5 with an interval reaching it is unresolved, not "too small to learn"
+    assert "swuggy 0.550 [0.490, 0.610], above 0.5" in out["note"] and "on 117 items" in out["note"]
+    assert "too small" not in out["note"] and "sblimp" not in out["note"]
+    good.scores["swuggy"] = _s(0.48, 0.42, 0.54)
+    note = F.speech_above_chance([bad, good, text])["note"]
+    assert "swuggy 0.480 [0.420, 0.540], at chance" in note and "unresolved" not in note
     assert out["evidence"]["sblimp_beside_bigram_baseline"] == {}  # no per-phenomenon scores, no baseline
 
 
